@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The full test run (README's test command calls this through `deno task test`):
+# 1. the main suite under Deno with sanitizers on, 2. the portable suite under Bun 1.4 and Node 22.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+status=0
+npx -y deno@2.9.6 test -A --quiet tests/ || status=1
+portable=$(ls tests/portable/*.test.ts)
+echo "== portable suite under Bun"
+npx -y bun@1.4.5 test $portable || status=1
+echo "== portable suite under Node 22"
+tap=$(mktemp)
+npx -y node@22 --test --test-reporter=tap $portable >"$tap" 2>&1 || status=1
+grep -E -A 20 '^not ok' "$tap" || true
+grep -E '^# (tests|pass|fail) ' "$tap"
+rm -f "$tap"
+exit $status
