@@ -1,0 +1,98 @@
+/**
+ * Drives the npm `ali-ons` producer (the comparison client of bench/producer.ts). ali-ons is a
+ * CommonJS, Node-only package, so it is loaded with `createRequire` and only under Node.
+ *
+ * Configuration notes (from ali-ons 3.x source, lib/client_config.js, lib/remoting_client.js,
+ * lib/channel.js):
+ * - `nameSrv` set means the HTTP address server (`onsAddr`, an aliyun.com URL by default) is never
+ *   queried; `httpclient` must still be present (asserted), so a stub that throws is passed.
+ * - No `accessKey`/`secretKey`: ali-ons then skips its per-request HMAC-SHA1 signature, which our
+ *   client does not compute either, so the CPU comparison is like for like.
+ *
+ * @module
+ */
+
+import { createRequire } from "node:module";
+import process from "node:process";
+import { type LatencyHistogram, runConcurrent } from "./_stats.ts";
+
+/** The part of ali-ons' `Producer` this driver uses. */
+interface AliProducer {
+  ready(): Promise<void>;
+  send(message: unknown): Promise<{ sendStatus: string }>;
+  close(): Promise<void>;
+  on(event: "error", listener: (e: unknown) => void): void;
+}
+
+/** The part of the `ali-ons` module this driver uses. */
+interface AliOnsModule {
+  Producer: new (options: Record<string, unknown>) => AliProducer;
+  Message: new (topic: string, tags: string, body: Uint8Array) => unknown;
+}
+
+/** True when the running runtime is Node itself (not Deno or Bun in Node-compat mode). */
+export function aliOnsSupported(): boolean {
+  const g = globalThis as Record<string, unknown>;
+  return g.Deno === undefined && g.Bun === undefined && typeof process.versions?.node === "string";
+}
+
+/** An open ali-ons producer bound to one topic. */
+export interface AliOnsClient {
+  /** Sends `messages` messages with `concurrency` awaited sends in flight. */
+  run(
+    messages: number,
+    concurrency: number,
+    histogram: LatencyHistogram,
+  ): Promise<{ ok: number; failed: number; firstError?: unknown }>;
+  /** Closes the producer and its sockets. */
+  close(): Promise<void>;
+}
+
+/** Starts an ali-ons producer against `nameServer` ("host:port") for `topic`, `size`-byte bodies. */
+export async function openAliOns(
+  nameServer: string,
+  topic: string,
+  size: number,
+): Promise<AliOnsClient> {
+  const require = createRequire(import.meta.url);
+  const ons = require("ali-ons") as AliOnsModule;
+  const producer = new ons.Producer({
+    nameSrv: nameServer,
+    httpclient: {
+      request(): Promise<never> {
+        return Promise.reject(new Error("address server disabled in the benchmark"));
+      },
+    },
+    producerGroup: "bench_ali_ons",
+    instanceName: `bench${process.pid}`,
+    // Like ours: 1 KiB bodies are far below this, so no compression on either side.
+    compressMsgBodyOverHowmuch: 4096,
+    // Silence its per-send info logging; keep warnings/errors on stderr.
+    logger: {
+      info(): void {},
+      debug(): void {},
+      warn(...args: unknown[]): void {
+        console.warn("[ali-ons]", ...args);
+      },
+      error(...args: unknown[]): void {
+        console.error("[ali-ons]", ...args);
+      },
+    },
+  });
+  producer.on("error", (e) => console.error("[ali-ons] error:", e));
+  await producer.ready();
+  const body = new Uint8Array(size).fill(0x61);
+  // Buffer view of the same bytes: ali-ons concatenates with Buffer APIs.
+  const { Buffer } = await import("node:buffer");
+  const bodyBuffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return {
+    run(messages, concurrency, histogram) {
+      // A fresh Message per send, as an ali-ons user writes it (ali-ons mutates messages).
+      return runConcurrent(messages, concurrency, async () => {
+        const r = await producer.send(new ons.Message(topic, "bench", bodyBuffer));
+        if (r.sendStatus !== "SEND_OK") throw new Error(`ali-ons status ${r.sendStatus}`);
+      }, histogram);
+    },
+    close: () => producer.close(),
+  };
+}
