@@ -1,0 +1,221 @@
+/**
+ * Write coalescing and close tracking over a {@link RawSocket}. Runtime-free.
+ *
+ * @module
+ */
+
+import type { ConnectOptions, RawSocket, SocketHandlers, Transport } from "./types.ts";
+
+/** Frames queued together are concatenated up to this many bytes per write; bigger frames go alone. */
+const MAX_BATCH_BYTES = 1024 * 1024;
+
+/** Callbacks of a {@link Connection} opened with {@link Connection.open}. */
+export interface ConnectionHandlers {
+  /** Bytes arrived (borrowed, see {@link SocketHandlers.onData}). */
+  onData(chunk: Uint8Array): void;
+  /**
+   * The connection stopped being usable: `close()` was called or the socket closed. Called once,
+   * synchronously, before {@link Connection.closed} settles. `error` as for `closed`.
+   */
+  onClose?(error: Error | undefined): void;
+}
+
+/** A {@link flush} caller waiting for the frames queued before it to reach the socket. */
+interface FlushWaiter {
+  seq: number;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/**
+ * A connection carrying frames: every frame {@link send}t in one tick is written with a single
+ * socket write (concatenated), and while the socket applies back-pressure further frames queue
+ * up and go out together once it accepted the previous write.
+ */
+export class Connection {
+  /**
+   * Settles once the underlying socket has closed, with the reason: the error given to
+   * {@link close}, else the socket's error, else `undefined` for a clean close.
+   */
+  readonly closed: Promise<Error | undefined>;
+  #socket: RawSocket;
+  #onClose: ((error: Error | undefined) => void) | undefined;
+  #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #scheduled = false;
+  #writing = false;
+  /** Frames queued / handed to the socket so far (for {@link flush}). */
+  #queuedSeq = 0;
+  #writtenSeq = 0;
+  #inFlightFrames = 0;
+  #waiters: FlushWaiter[] = [];
+  #ending = false;
+  #endError: Error | undefined;
+  #resolveClosed!: (error: Error | undefined) => void;
+  #socketClosed = false;
+  // Bound once per connection so the hot path allocates no closures.
+  #flushTask = (): void => this.#flush();
+  #writeDone = (): void => this.#afterWrite();
+  #writeFailed = (err: unknown): void => this.close(asError(err));
+
+  /**
+   * Wrap an open socket. Whoever receives the socket's {@link SocketHandlers.onClose} must forward
+   * it to {@link socketClosed} ({@link Connection.open} does this).
+   */
+  constructor(socket: RawSocket, onClose?: (error: Error | undefined) => void) {
+    this.#socket = socket;
+    this.#onClose = onClose;
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+  }
+
+  /** Connect with `transport` and wrap the socket; rejects as the transport does. */
+  static async open(
+    transport: Transport,
+    options: ConnectOptions,
+    handlers: ConnectionHandlers,
+  ): Promise<Connection> {
+    // The socket may report its close before the Connection exists; remember it until then.
+    const link: { connection?: Connection; closed?: boolean; error?: Error } = {};
+    const socketHandlers: SocketHandlers = {
+      onData: handlers.onData,
+      onClose(error?: Error): void {
+        if (link.connection) link.connection.socketClosed(error);
+        else {
+          link.closed = true;
+          link.error = error;
+        }
+      },
+    };
+    const socket = await transport.connect(options, socketHandlers);
+    const connection = new Connection(socket, handlers.onClose?.bind(handlers));
+    link.connection = connection;
+    if (link.closed) connection.socketClosed(link.error);
+    return connection;
+  }
+
+  /** True once {@link close} was called or the socket closed; {@link send} then drops frames. */
+  get isClosed(): boolean {
+    return this.#ending;
+  }
+
+  /** Bytes queued and not yet handed to the socket. */
+  get bufferedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /** Queue one whole frame. Frames queued in the same tick leave in one write. */
+  send(frame: Uint8Array): void {
+    if (this.#ending) return;
+    this.#queue.push(frame);
+    this.#queuedBytes += frame.length;
+    this.#queuedSeq++;
+    if (!this.#scheduled && !this.#writing) {
+      this.#scheduled = true;
+      queueMicrotask(this.#flushTask);
+    }
+  }
+
+  /**
+   * Resolves once every frame queued so far was handed to the socket; rejects with the close
+   * reason (or a plain `Error`) if the connection closes first.
+   */
+  flush(): Promise<void> {
+    if (this.#ending) return Promise.reject(this.#endError ?? new Error("connection closed"));
+    if (this.#writtenSeq === this.#queuedSeq) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.#waiters.push({ seq: this.#queuedSeq, resolve, reject });
+    });
+  }
+
+  /** Close the connection; `error` becomes the close reason. Queued frames are dropped. Idempotent. */
+  close(error?: Error): void {
+    if (this.#ending) return;
+    this.#end(error);
+    this.#socket.close();
+  }
+
+  /** The socket reported its close (the adapter's `onClose`). */
+  socketClosed(error?: Error): void {
+    if (this.#socketClosed) return;
+    this.#socketClosed = true;
+    if (!this.#ending) this.#end(error);
+    this.#resolveClosed(this.#endError);
+  }
+
+  #end(error: Error | undefined): void {
+    this.#ending = true;
+    this.#endError = error;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    const reason = error ?? new Error("connection closed");
+    for (const w of waiters) w.reject(reason);
+    const onClose = this.#onClose;
+    this.#onClose = undefined;
+    onClose?.(error);
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    while (!this.#writing && !this.#ending && this.#queue.length > 0) {
+      const frames = this.#takeBatch();
+      const pending = this.#socket.write(frames);
+      if (pending) {
+        this.#writing = true;
+        pending.then(this.#writeDone, this.#writeFailed);
+      } else {
+        this.#afterWrite();
+      }
+    }
+  }
+
+  /** Remove up to {@link MAX_BATCH_BYTES} of queued frames and return them as one buffer. */
+  #takeBatch(): Uint8Array {
+    const queue = this.#queue;
+    let count = 1;
+    let bytes = queue[0].length;
+    while (count < queue.length && bytes + queue[count].length <= MAX_BATCH_BYTES) {
+      bytes += queue[count].length;
+      count++;
+    }
+    this.#inFlightFrames = count;
+    this.#queuedBytes -= bytes;
+    if (count === 1) return queue.shift()!;
+    const out = new Uint8Array(bytes);
+    let offset = 0;
+    for (let i = 0; i < count; i++) {
+      out.set(queue[i], offset);
+      offset += queue[i].length;
+    }
+    if (count === queue.length) this.#queue = [];
+    else queue.splice(0, count);
+    return out;
+  }
+
+  #afterWrite(): void {
+    this.#writtenSeq += this.#inFlightFrames;
+    this.#inFlightFrames = 0;
+    if (this.#waiters.length > 0) this.#wakeWaiters();
+    if (this.#writing) {
+      this.#writing = false;
+      this.#flush();
+    }
+  }
+
+  #wakeWaiters(): void {
+    const written = this.#writtenSeq;
+    const still: FlushWaiter[] = [];
+    for (const w of this.#waiters) {
+      if (w.seq <= written) w.resolve();
+      else still.push(w);
+    }
+    this.#waiters = still;
+  }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,195 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as net from "node:net";
+import { detectTransport } from "../../src/transport/detect.ts";
+import { nodeTransport } from "../../src/transport/node.ts";
+import { ConnectionError } from "../../src/errors.ts";
+import type { RawSocket, Transport } from "../../src/transport/types.ts";
+
+/** A loopback echo server; `pauseFirst` delays reading until `resume()` so writers see back-pressure. */
+interface EchoServer {
+  port: number;
+  received: () => number;
+  resume: () => void;
+  close: () => Promise<void>;
+}
+
+function startEchoServer(pauseFirst = false): Promise<EchoServer> {
+  const sockets = new Set<net.Socket>();
+  let received = 0;
+  let paused = pauseFirst;
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    if (paused) socket.pause();
+    socket.on("data", (chunk: Uint8Array) => {
+      received += chunk.length;
+      socket.write(chunk);
+    });
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port;
+      resolve({
+        port,
+        received: () => received,
+        resume: () => {
+          paused = false;
+          for (const s of sockets) s.resume();
+        },
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+interface Opened {
+  socket: RawSocket;
+  chunks: Uint8Array[];
+  bytes: () => number;
+  /** Resolves with the close error once onClose ran; counts calls. */
+  closed: Promise<Error | undefined>;
+  closeCalls: () => number;
+  waitForBytes: (n: number) => Promise<void>;
+}
+
+async function open(transport: Transport, port: number): Promise<Opened> {
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  let calls = 0;
+  let waiter: { n: number; done: () => void } | undefined;
+  let resolveClosed!: (e: Error | undefined) => void;
+  const closed = new Promise<Error | undefined>((r) => (resolveClosed = r));
+  const socket = await transport.connect({ hostname: "127.0.0.1", port, timeoutMs: 3000 }, {
+    onData(chunk) {
+      chunks.push(chunk.slice());
+      bytes += chunk.length;
+      if (waiter && bytes >= waiter.n) {
+        const w = waiter;
+        waiter = undefined;
+        w.done();
+      }
+    },
+    onClose(error) {
+      calls++;
+      resolveClosed(error);
+    },
+  });
+  return {
+    socket,
+    chunks,
+    bytes: () => bytes,
+    closed,
+    closeCalls: () => calls,
+    waitForBytes: (n) =>
+      bytes >= n ? Promise.resolve() : new Promise<void>((done) => (waiter = { n, done })),
+  };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+const detected = await detectTransport();
+const expectedName = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+const transports: Transport[] = detected === nodeTransport ? [nodeTransport] : [
+  detected,
+  nodeTransport,
+];
+
+test("detectTransport picks the adapter of the running runtime", () => {
+  assert.equal(detected.name, expectedName);
+});
+
+for (const transport of transports) {
+  test(`${transport.name}: round trip, then close() reports onClose exactly once`, async () => {
+    const server = await startEchoServer();
+    try {
+      const c = await open(transport, server.port);
+      const hello = new TextEncoder().encode("hello, broker");
+      const pending = c.socket.write(hello);
+      if (pending) await pending;
+      await c.waitForBytes(hello.length);
+      assert.deepEqual(concat(c.chunks), hello);
+      c.socket.close();
+      c.socket.close();
+      assert.equal(await c.closed, undefined);
+      assert.equal(c.closeCalls(), 1);
+      assert.equal(c.socket.write(hello), undefined, "write after close is a no-op");
+    } finally {
+      await server.close();
+    }
+  });
+
+  test(`${transport.name}: a 4 MiB write under back-pressure arrives intact`, async () => {
+    const server = await startEchoServer(true);
+    try {
+      const c = await open(transport, server.port);
+      const big = new Uint8Array(4 * 1024 * 1024);
+      for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >>> 12)) & 0xff;
+      const pending = c.socket.write(big);
+      if (transport.name === "node") assert.ok(pending, "node reports back-pressure");
+      // The server starts reading only once the write is underway, so the kernel buffers fill.
+      setTimeout(server.resume, 20);
+      if (pending) await pending;
+      await c.waitForBytes(big.length);
+      assert.equal(server.received(), big.length);
+      assert.deepEqual(concat(c.chunks), big);
+      c.socket.close();
+      await c.closed;
+      assert.equal(c.closeCalls(), 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test(`${transport.name}: peer close reports onClose exactly once`, async () => {
+    const server = await startEchoServer();
+    const c = await open(transport, server.port);
+    await server.close();
+    await c.closed;
+    c.socket.close();
+    assert.equal(c.closeCalls(), 1);
+  });
+
+  test(`${transport.name}: refused connection rejects with a ConnectionError naming the address`, async () => {
+    const server = await startEchoServer();
+    const port = server.port;
+    await server.close();
+    await assert.rejects(
+      transport.connect({ hostname: "127.0.0.1", port, timeoutMs: 3000 }, {
+        onData() {},
+        onClose() {},
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConnectionError);
+        assert.equal(err.address, `127.0.0.1:${port}`);
+        assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+        return true;
+      },
+    );
+  });
+
+  test(`${transport.name}: tls is rejected until it is implemented`, async () => {
+    await assert.rejects(
+      transport.connect({ hostname: "127.0.0.1", port: 1, timeoutMs: 3000, tls: true }, {
+        onData() {},
+        onClose() {},
+      }),
+      (err: unknown) => err instanceof ConnectionError && /TLS is not supported/.test(err.message),
+    );
+  });
+}

@@ -1,0 +1,158 @@
+import assert from "node:assert/strict";
+import { Connection } from "../../src/transport/connection.ts";
+import type { RawSocket, SocketHandlers, Transport } from "../../src/transport/types.ts";
+
+/** A RawSocket that records writes; `blockNext` makes the next write wait until `release()`. */
+class FakeSocket implements RawSocket {
+  writes: Uint8Array[] = [];
+  closeCalls = 0;
+  handlers: SocketHandlers | undefined;
+  blockNext = false;
+  #release: (() => void) | undefined;
+
+  write(data: Uint8Array): Promise<void> | undefined {
+    this.writes.push(data);
+    if (!this.blockNext) return undefined;
+    this.blockNext = false;
+    return new Promise<void>((resolve) => (this.#release = resolve));
+  }
+
+  release(): void {
+    const r = this.#release;
+    this.#release = undefined;
+    r?.();
+  }
+
+  close(): void {
+    this.closeCalls++;
+    // Like the adapters: onClose follows asynchronously.
+    queueMicrotask(() => this.handlers?.onClose(undefined));
+  }
+}
+
+const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+function frame(n: number, len = 8): Uint8Array {
+  return new Uint8Array(len).fill(n);
+}
+
+function concat(parts: Uint8Array[]): number[] {
+  return parts.flatMap((p) => Array.from(p));
+}
+
+Deno.test("frames sent in one tick leave in a single write, in order", async () => {
+  const socket = new FakeSocket();
+  const conn = new Connection(socket);
+  for (let i = 0; i < 100; i++) conn.send(frame(i));
+  assert.equal(socket.writes.length, 0, "nothing written synchronously");
+  assert.equal(conn.bufferedBytes, 800);
+  await tick();
+  assert.equal(socket.writes.length, 1);
+  assert.equal(socket.writes[0].length, 800);
+  assert.deepEqual(socket.writes[0].subarray(0, 8), frame(0));
+  assert.deepEqual(socket.writes[0].subarray(792), frame(99));
+  assert.equal(conn.bufferedBytes, 0);
+  conn.send(frame(7));
+  await tick();
+  assert.equal(socket.writes.length, 2);
+  assert.equal(socket.writes[1].length, 8);
+});
+
+Deno.test("a lone frame is written as is, without copying", async () => {
+  const socket = new FakeSocket();
+  const conn = new Connection(socket);
+  const f = frame(1, 64);
+  conn.send(f);
+  await tick();
+  assert.equal(socket.writes[0], f);
+});
+
+Deno.test("while a write is pending, later frames queue and go out together", async () => {
+  const socket = new FakeSocket();
+  const conn = new Connection(socket);
+  socket.blockNext = true;
+  conn.send(frame(1));
+  await tick();
+  assert.equal(socket.writes.length, 1);
+  conn.send(frame(2));
+  await tick();
+  conn.send(frame(3));
+  conn.send(frame(4));
+  await tick();
+  assert.equal(socket.writes.length, 1, "no second write before the first settled");
+  const flushed = conn.flush();
+  socket.release();
+  await flushed;
+  assert.equal(socket.writes.length, 2);
+  assert.deepEqual(concat(socket.writes), concat([1, 2, 3, 4].map((n) => frame(n))));
+});
+
+Deno.test("batches are capped at 1 MiB; a bigger frame is written on its own", async () => {
+  const socket = new FakeSocket();
+  const conn = new Connection(socket);
+  const big = frame(9, 2 * 1024 * 1024);
+  for (let i = 0; i < 3; i++) conn.send(frame(i, 400 * 1024));
+  conn.send(big);
+  conn.send(frame(5));
+  await conn.flush();
+  assert.deepEqual(socket.writes.map((w) => w.length), [800 * 1024, 400 * 1024, big.length, 8]);
+  assert.equal(socket.writes[2], big);
+});
+
+Deno.test("close(error) notifies once, drops frames, rejects flush waiters, settles closed", async () => {
+  const socket = new FakeSocket();
+  const reasons: (Error | undefined)[] = [];
+  const conn = new Connection(socket, (e) => reasons.push(e));
+  socket.handlers = { onData() {}, onClose: (e) => conn.socketClosed(e) };
+  socket.blockNext = true;
+  conn.send(frame(1));
+  await tick();
+  conn.send(frame(2));
+  const waiting = conn.flush();
+  const boom = new Error("boom");
+  conn.close(boom);
+  conn.close();
+  assert.equal(conn.isClosed, true);
+  assert.deepEqual(reasons, [boom]);
+  await assert.rejects(waiting, (e) => e === boom);
+  assert.equal(await conn.closed, boom);
+  assert.equal(socket.closeCalls, 1);
+  conn.send(frame(3));
+  socket.release();
+  await tick();
+  assert.equal(socket.writes.length, 1, "frames after close are dropped");
+  await assert.rejects(conn.flush());
+});
+
+Deno.test("a socket closing by itself reports its error", async () => {
+  const socket = new FakeSocket();
+  const conn = new Connection(socket);
+  const err = new Error("reset");
+  conn.socketClosed(err);
+  conn.socketClosed();
+  assert.equal(await conn.closed, err);
+  assert.equal(conn.isClosed, true);
+});
+
+Deno.test("Connection.open wires the transport and handles a close before it returned", async () => {
+  const socket = new FakeSocket();
+  const received: Uint8Array[] = [];
+  let closes = 0;
+  const transport: Transport = {
+    name: "fake",
+    connect(_options, handlers) {
+      socket.handlers = handlers;
+      handlers.onData(frame(1));
+      handlers.onClose(undefined);
+      return Promise.resolve(socket);
+    },
+  };
+  const conn = await Connection.open(transport, { hostname: "127.0.0.1", port: 1, timeoutMs: 1 }, {
+    onData: (c) => received.push(c),
+    onClose: () => closes++,
+  });
+  assert.equal(received.length, 1);
+  assert.equal(conn.isClosed, true);
+  assert.equal(await conn.closed, undefined);
+  assert.equal(closes, 1);
+});
