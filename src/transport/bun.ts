@@ -52,7 +52,9 @@ export const bunTransport: Transport = {
         reject(new TimeoutError(`connect to ${address} timed out`, options.timeoutMs));
       }, options.timeoutMs);
       const socketHandlers: BunSocketHandlers = {
-        data: (_socket, data) => handlers.onData(data),
+        // A plain Uint8Array view (no copy) of Bun's fresh Buffer, as on the other runtimes.
+        data: (_socket, data) =>
+          handlers.onData(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)),
         drain: (socket) => raw.drained(socket),
         close: (_socket, error) => raw.closed(error),
         error: (_socket, error) => raw.failed(error),

@@ -13,7 +13,7 @@ import type { ConnectOptions, RawSocket, SocketHandlers, Transport } from "./typ
 /**
  * A {@link Transport} over `node:net`. `TCP_NODELAY` is set; a `write` the kernel buffer could not
  * take at once returns a promise settled on `'drain'` (or on close). Received chunks are fresh
- * buffers.
+ * plain `Uint8Array`s (views of Node's buffers, not reused).
  */
 export const nodeTransport: Transport = {
   name: "node",
@@ -62,7 +62,10 @@ export const nodeTransport: Transport = {
         clearTimeout(timer);
         connected = true;
         socket.setNoDelay(true);
-        socket.on("data", (chunk: Uint8Array) => handlers.onData(chunk));
+        // A plain Uint8Array view (no copy), so decoded bodies are the same type on every runtime.
+        socket.on("data", (chunk: Uint8Array) => {
+          handlers.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        });
         resolve({
           write(data: Uint8Array): Promise<void> | undefined {
             if (closed || socket.destroyed) return undefined;

@@ -1,0 +1,270 @@
+/**
+ * The remoting client: request/response over RocketMQ's remoting protocol, one lazily opened
+ * connection per address, timeouts, aborts, and answers to broker-initiated requests
+ * (PROTOCOL.md §1.2). Runtime-free: sockets come from a {@link Transport}.
+ *
+ * @module
+ */
+
+import {
+  AbortedError,
+  ConnectionError,
+  StateError,
+  TimeoutError,
+  ValidationError,
+} from "../errors.ts";
+import { detectTransport } from "../transport/detect.ts";
+import type { Transport } from "../transport/types.ts";
+import { FrameFlag, LanguageCode, MQVersion } from "./codes.ts";
+import type { RemotingCommand } from "./command.ts";
+import { encodeFrame } from "./frame.ts";
+import { Channel, type ChannelHost, parseAddress, type RequestHandler } from "./_channel.ts";
+import { nextOpaque, PendingRequest } from "./_pending.ts";
+
+export type { RequestHandler } from "./_channel.ts";
+
+/** Options of {@link RemotingClient}. */
+export interface RemotingClientOptions {
+  /** Socket adapter; default: the running runtime's, from `detectTransport()`. */
+  transport?: Transport;
+  /** Connect timeout in milliseconds; default 3000. */
+  connectTimeoutMs?: number;
+  /** `language` of responses the client makes up itself (codes 1 and 3); default OTHER (7). */
+  language?: number;
+  /** `version` of responses the client makes up itself; default 401 (V4_9_4). */
+  version?: number;
+}
+
+const RESPONSE_OR_ONEWAY = FrameFlag.RESPONSE | FrameFlag.ONEWAY;
+
+/**
+ * Sends requests and matches responses by opaque, one connection per `host:port`.
+ *
+ * Connections open on first use (concurrent calls share the attempt) and, after a close, reopen
+ * on the next use. When a connection dies, every request pending on it fails at once with a
+ * {@link ConnectionError}. Timeouts use a single timer per client, armed for the earliest
+ * deadline, so a request costs no timer of its own.
+ */
+export class RemotingClient implements ChannelHost {
+  /** Connect timeout in milliseconds. */
+  readonly connectTimeoutMs: number;
+  /** Handlers of broker-initiated requests, by request code. */
+  readonly processors: Map<number, RequestHandler> = new Map();
+  /** `language` of made-up responses. */
+  readonly language: number;
+  /** `version` of made-up responses. */
+  readonly version: number;
+  #transport: Transport | undefined;
+  #transportPromise: Promise<Transport> | undefined;
+  #channels: Map<string, Channel> = new Map();
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
+  #sweepTask = (): void => this.#sweep();
+
+  /**
+   * Create a client. Nothing is opened until the first request.
+   *
+   * @param options transport and connect timeout
+   */
+  constructor(options?: RemotingClientOptions) {
+    this.#transport = options?.transport;
+    this.connectTimeoutMs = options?.connectTimeoutMs ?? 3000;
+    this.language = options?.language ?? LanguageCode.OTHER;
+    this.version = options?.version ?? MQVersion.V4_9_4;
+  }
+
+  /** Requests waiting for a response, over all connections (diagnostics, tests). */
+  get pendingRequests(): number {
+    let n = 0;
+    for (const channel of this.#channels.values()) n += channel.pending.size;
+    return n;
+  }
+
+  /** The transport in use (resolved once). */
+  transport(): Promise<Transport> {
+    if (this.#transport !== undefined) return Promise.resolve(this.#transport);
+    this.#transportPromise ??= detectTransport().then((t) => (this.#transport = t));
+    return this.#transportPromise;
+  }
+
+  /**
+   * Send `request` and resolve with its response. Assigns a fresh opaque (overwrites
+   * `request.opaque`) and clears the response and one-way bits.
+   *
+   * @param address `host:port` (IPv6 as `[::1]:port`)
+   * @param request the request; its `serializeType` selects the header encoding
+   * @param timeoutMs time budget for the response, from now (connecting included)
+   * @param signal aborts the wait
+   * @returns the response (any response code; the caller interprets it)
+   * @throws TimeoutError after `timeoutMs`; ConnectionError when the connection cannot be opened
+   *   or dies; AbortedError on `signal`; ValidationError on a bad address; ProtocolError when the
+   *   request cannot be encoded; StateError after {@link close}
+   */
+  invoke(
+    address: string,
+    request: RemotingCommand,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<RemotingCommand> {
+    if (this.#closed) return Promise.reject(new StateError("closed", `invoke to ${address}`));
+    if (signal?.aborted) {
+      return Promise.reject(
+        new AbortedError(`request code ${request.code} to ${address} aborted`, {
+          cause: signal.reason,
+        }),
+      );
+    }
+    const opaque = nextOpaque();
+    request.opaque = opaque;
+    request.flag &= ~RESPONSE_OR_ONEWAY;
+    let frame: Uint8Array;
+    let channel: Channel;
+    try {
+      frame = encodeFrame(request);
+      channel = this.#channel(address);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const deadline = performance.now() + timeoutMs;
+    const entry = new PendingRequest(channel, opaque, request.code, timeoutMs, deadline, signal);
+    if (deadline < this.#timerAt) this.#arm(deadline);
+    channel.send(frame);
+    return entry.promise;
+  }
+
+  /**
+   * Send `request` one-way: sets the one-way bit and a fresh opaque; resolves once the frame was
+   * handed to the socket.
+   *
+   * @param address `host:port`
+   * @param request the request
+   * @param timeoutMs budget for connecting and handing the frame over
+   * @throws TimeoutError, ConnectionError, ValidationError, ProtocolError, StateError as {@link invoke}
+   */
+  async invokeOneway(address: string, request: RemotingCommand, timeoutMs: number): Promise<void> {
+    if (this.#closed) throw new StateError("closed", `invokeOneway to ${address}`);
+    request.opaque = nextOpaque();
+    request.flag = (request.flag & ~FrameFlag.RESPONSE) | FrameFlag.ONEWAY;
+    const frame = encodeFrame(request);
+    const channel = this.#channel(address);
+    const sent = this.#sendAndFlush(channel, frame);
+    // Settles either way; the timer never outlives the call.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new TimeoutError(
+            `one-way request to ${address} not sent within ${timeoutMs} ms`,
+            timeoutMs,
+          ),
+        );
+      }, timeoutMs);
+      sent.then(() => {
+        clearTimeout(timer);
+        resolve();
+      }, (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  }
+
+  /**
+   * Handle broker-initiated requests with `code` (replacing an earlier handler). The handler's
+   * response is sent back with the request's opaque, the response bit and the request's
+   * serialize type; returning `undefined` sends nothing; throwing answers SYSTEM_ERROR (1).
+   * Unregistered codes are answered REQUEST_CODE_NOT_SUPPORTED (3) unless one-way.
+   *
+   * @param code request code
+   * @param handler the handler
+   */
+  registerProcessor(code: number, handler: RequestHandler): void {
+    this.processors.set(code, handler);
+  }
+
+  /**
+   * Close the connection to `address` (if any); its pending requests fail with a
+   * {@link ConnectionError}. The next request reconnects.
+   *
+   * @param address `host:port`
+   */
+  closeConnection(address: string): void {
+    this.#channels.get(address)?.close();
+  }
+
+  /** Fails every pending request with ConnectionError, closes sockets, clears timers. */
+  close(): Promise<void> {
+    this.#closing ??= this.#closeAll();
+    return this.#closing;
+  }
+
+  /** Called by a channel when it died. */
+  channelClosed(channel: Channel): void {
+    if (this.#channels.get(channel.address) === channel) this.#channels.delete(channel.address);
+  }
+
+  async #closeAll(): Promise<void> {
+    this.#closed = true;
+    this.#disarm();
+    const channels = [...this.#channels.values()];
+    this.#channels.clear();
+    for (const channel of channels) {
+      channel.close(new StateError("closed", `remoting client closed`));
+    }
+    await Promise.all(channels.map((c) => c.finished()));
+  }
+
+  #channel(address: string): Channel {
+    const existing = this.#channels.get(address);
+    if (existing !== undefined && existing.alive) return existing;
+    const parsed = parseAddress(address);
+    if (parsed === undefined) throw new ValidationError("address", "must be host:port");
+    const channel = new Channel(address, parsed.hostname, parsed.port, this);
+    this.#channels.set(address, channel);
+    return channel;
+  }
+
+  async #sendAndFlush(channel: Channel, frame: Uint8Array): Promise<void> {
+    channel.send(frame);
+    await channel.ready;
+    const connection = channel.connection;
+    if (connection === undefined) {
+      throw new ConnectionError(channel.address, `cannot connect to ${channel.address}`);
+    }
+    try {
+      await connection.flush();
+    } catch (err) {
+      throw new ConnectionError(channel.address, `connection to ${channel.address} closed`, {
+        cause: err,
+      });
+    }
+  }
+
+  #arm(deadline: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timerAt = deadline;
+    this.#timer = setTimeout(this.#sweepTask, Math.max(0, Math.ceil(deadline - performance.now())));
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+  }
+
+  /** Expire what is due and re-arm for the earliest remaining deadline. */
+  #sweep(): void {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const channel of this.#channels.values()) {
+      for (const entry of channel.pending.values()) {
+        if (entry.deadline <= now) entry.expire();
+        else if (entry.deadline < next) next = entry.deadline;
+      }
+    }
+    if (next !== Infinity && !this.#closed) this.#arm(next);
+  }
+}
