@@ -1,0 +1,425 @@
+/**
+ * The embedded broker: stores sends in memory and answers like a 4.9.8 broker master (fixtures in
+ * ../shared/fixtures), with inspection and fault injection for tests.
+ *
+ * @module
+ */
+
+import type { RemotingCommand } from "../remoting/command.ts";
+import { LanguageCode, MQVersion, PermName, RequestCode, ResponseCode } from "../remoting/codes.ts";
+import type { NameServerHandle } from "./name-server.ts";
+import { FrameServer, type ServerConnection } from "./server.ts";
+import {
+  encodeStoredRecord,
+  MessageLog,
+  parseProperties,
+  type RawRecord,
+  type StoredMessage,
+  type TopicConfig,
+} from "./store.ts";
+import {
+  type BrokerSession,
+  handleSend,
+  recordToMessage,
+  storedProperties,
+} from "./broker-send.ts";
+import {
+  type ClientRecord,
+  ClientRegistry,
+  type EndTransactionRecord,
+  handleEndTransaction,
+} from "./broker-clients.ts";
+
+export type { ClientRecord, EndTransactionRecord, StoredMessage, TopicConfig };
+
+/** A topic to create on a broker. */
+export interface TopicOptions {
+  /** Read and write queue count (default 4). */
+  queues?: number;
+  /** Read queue count (default `queues`). */
+  readQueues?: number;
+  /** Write queue count (default `queues`). */
+  writeQueues?: number;
+  /** Permission bits (default 6 = read/write; 4 = read-only). */
+  perm?: number;
+}
+
+/** Options of {@link startBroker}. */
+export interface BrokerOptions {
+  /** Broker name (default `"broker-a"`). */
+  name?: string;
+  /** Cluster name (default `"DefaultCluster"`). */
+  clusterName?: string;
+  /** Fixed port; 0 or absent picks a free one. */
+  port?: number;
+  /** Name server(s) to register with (in-process). */
+  nameServers?: NameServerHandle[];
+  /** Create topics on first send through TBW102 (default true). */
+  autoCreateTopicEnable?: boolean;
+  /** Response `MSG_REGION` (default `"DefaultRegion"`). */
+  regionId?: string;
+  /** Response `TRACE_ON` (default true). */
+  traceOn?: boolean;
+  /** Keep at most this many stored messages (oldest dropped; default unlimited). */
+  maxStoredMessages?: number;
+  /** Topics to create at start. */
+  topics?: Array<TopicOptions & { name: string }>;
+}
+
+/** Handle on a running embedded broker. */
+export interface BrokerHandle {
+  /** Broker name. */
+  readonly name: string;
+  /** Cluster name. */
+  readonly clusterName: string;
+  /** `127.0.0.1:<port>`. */
+  readonly address: string;
+  /** Listening port (kept across stop/start). */
+  readonly port: number;
+  /** True while listening. */
+  readonly running: boolean;
+  /** Open client connections. */
+  readonly connectionCount: number;
+  /** Create (or update) a topic and register it with the name servers. */
+  createTopic(topic: string, options?: TopicOptions): TopicConfig;
+  /** Delete a topic and re-register. */
+  deleteTopic(topic: string): void;
+  /** Change a topic's permission (e.g. 4 = read-only) and re-register. */
+  setTopicPerm(topic: string, perm: number): void;
+  /** The topic's config, if it exists. */
+  topicConfig(topic: string): TopicConfig | undefined;
+  /** Names of all topics (including TBW102 when auto-create is on). */
+  topics(): string[];
+  /** Stored messages, decoded, oldest first; only those of `topic` when given. */
+  messages(topic?: string): StoredMessage[];
+  /** Number of messages stored since start (not limited by retention). */
+  readonly storedCount: number;
+  /** Forget stored messages (offsets keep counting). */
+  clearMessages(): void;
+  /** Call `listener` after each stored message; returns the unsubscribe function. */
+  onMessage(listener: (message: StoredMessage) => void): () => void;
+  /** Clients seen through HEART_BEAT, with their groups. */
+  clients(): ClientRecord[];
+  /** Producer groups currently registered by some client. */
+  producerGroups(): string[];
+  /** END_TRANSACTION requests received, in order. */
+  endTransactions(): EndTransactionRecord[];
+  /** Requests received with this code (including one-way and blackholed ones). */
+  requestCount(code: number): number;
+  /** All request counts by code. */
+  requestCounts(): Map<number, number>;
+  /** Add `ms` of latency before every response. */
+  setLatency(ms: number): void;
+  /** Answer the next `n` sends with `code` (10/11/12 still store the message, like a real broker). */
+  failNextSends(n: number, code: number, remark?: string): void;
+  /** Close every client connection now. */
+  dropConnections(): void;
+  /** Accept and read, never answer (on) or behave normally again (off). */
+  blackhole(on: boolean): void;
+  /**
+   * Send CHECK_TRANSACTION_STATE (39, one-way) for a stored half message to a connection of the
+   * producer group in its `PGROUP`. Returns false when no such client connection is open.
+   */
+  checkTransaction(message: StoredMessage): boolean;
+  /** Stop listening and close connections; unregisters from the name servers unless `keepRoute`. */
+  stop(options?: { keepRoute?: boolean }): Promise<void>;
+  /** Listen again on the same port and re-register. */
+  start(): Promise<void>;
+}
+
+/** Response header constants of this broker. */
+interface Constants {
+  region: string;
+  trace: string;
+}
+
+class Broker implements BrokerHandle, BrokerSession {
+  readonly name: string;
+  readonly clusterName: string;
+  readonly server: FrameServer;
+  readonly log: MessageLog;
+  readonly topicTable = new Map<string, TopicConfig>();
+  readonly autoCreate: boolean;
+  readonly consts: Constants;
+  readonly clientRegistry = new ClientRegistry();
+  readonly listeners = new Set<(m: StoredMessage) => void>();
+  failures: Array<{ code: number; remark?: string }> = [];
+  msgIdPrefix = "";
+  #nameServers: NameServerHandle[];
+  #serverOpaque = 0;
+
+  constructor(options: BrokerOptions) {
+    this.name = options.name ?? "broker-a";
+    this.clusterName = options.clusterName ?? "DefaultCluster";
+    this.autoCreate = options.autoCreateTopicEnable ?? true;
+    this.consts = {
+      region: options.regionId ?? "DefaultRegion",
+      trace: String(options.traceOn ?? true),
+    };
+    this.#nameServers = options.nameServers ?? [];
+    this.log = new MessageLog(options.maxStoredMessages);
+    this.server = new FrameServer((cmd, conn) => this.#handle(cmd, conn), { port: options.port });
+    if (this.autoCreate) {
+      // A broker with autoCreateTopicEnable creates TBW102 at startup: perm 7, 8 queues.
+      this.topicTable.set("TBW102", {
+        topic: "TBW102",
+        readQueueNums: 8,
+        writeQueueNums: 8,
+        perm: 7,
+        topicSysFlag: 0,
+      });
+    }
+    for (const t of options.topics ?? []) this.#putTopic(t.name, t);
+  }
+
+  get address(): string {
+    return this.server.address;
+  }
+  get port(): number {
+    return this.server.port;
+  }
+  get running(): boolean {
+    return this.server.running;
+  }
+  get connectionCount(): number {
+    return this.server.connectionCount;
+  }
+  get storedCount(): number {
+    return this.log.totalStored;
+  }
+
+  async start(): Promise<void> {
+    await this.server.start();
+    // offsetMsgId prefix: store IP 127.0.0.1 + port, 8 hex chars each (PROTOCOL.md §8.2).
+    this.msgIdPrefix = "7F000001" + this.port.toString(16).toUpperCase().padStart(8, "0");
+    this.register();
+  }
+
+  async stop(options?: { keepRoute?: boolean }): Promise<void> {
+    if (!options?.keepRoute) { for (const ns of this.#nameServers) ns.unregisterBroker(this.name); }
+    await this.server.stop();
+  }
+
+  /** Register the whole topic table with every name server (what `registerBrokerAll` does). */
+  register(): void {
+    if (!this.server.running) return;
+    for (const ns of this.#nameServers) {
+      ns.registerBroker(
+        { cluster: this.clusterName, brokerName: this.name, address: this.address },
+        this.topicTable.values(),
+      );
+    }
+  }
+
+  #putTopic(topic: string, o: TopicOptions = {}): TopicConfig {
+    const q = o.queues ?? 4;
+    const tc: TopicConfig = {
+      topic,
+      readQueueNums: o.readQueues ?? q,
+      writeQueueNums: o.writeQueues ?? q,
+      perm: o.perm ?? (PermName.READ | PermName.WRITE),
+      topicSysFlag: 0,
+    };
+    this.topicTable.set(topic, tc);
+    return tc;
+  }
+
+  createTopic(topic: string, options?: TopicOptions): TopicConfig {
+    const tc = this.#putTopic(topic, options);
+    this.register();
+    return { ...tc };
+  }
+
+  deleteTopic(topic: string): void {
+    this.topicTable.delete(topic);
+    this.register();
+  }
+
+  setTopicPerm(topic: string, perm: number): void {
+    const tc = this.topicTable.get(topic);
+    if (!tc) throw new Error(`no topic ${topic} on ${this.name}`);
+    tc.perm = perm;
+    this.register();
+  }
+
+  topicConfig(topic: string): TopicConfig | undefined {
+    const tc = this.topicTable.get(topic);
+    return tc ? { ...tc } : undefined;
+  }
+
+  topics(): string[] {
+    return [...this.topicTable.keys()];
+  }
+
+  messages(topic?: string): StoredMessage[] {
+    const out: StoredMessage[] = [];
+    for (const r of this.log.records()) {
+      if (topic === undefined || r.topic === topic) out.push(recordToMessage(this, r));
+    }
+    return out;
+  }
+
+  clearMessages(): void {
+    this.log.clear();
+  }
+
+  onMessage(listener: (message: StoredMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  clients(): ClientRecord[] {
+    return this.clientRegistry.list();
+  }
+
+  producerGroups(): string[] {
+    return this.clientRegistry.producerGroups();
+  }
+
+  endTransactions(): EndTransactionRecord[] {
+    return this.clientRegistry.endTransactions.slice();
+  }
+
+  requestCount(code: number): number {
+    return this.server.counts.get(code) ?? 0;
+  }
+
+  requestCounts(): Map<number, number> {
+    return new Map(this.server.counts);
+  }
+
+  setLatency(ms: number): void {
+    this.server.latencyMs = ms;
+  }
+
+  failNextSends(n: number, code: number, remark?: string): void {
+    for (let i = 0; i < n; i++) this.failures.push({ code, remark });
+  }
+
+  dropConnections(): void {
+    this.server.dropConnections();
+  }
+
+  blackhole(on: boolean): void {
+    this.server.blackholed = on;
+  }
+
+  checkTransaction(message: StoredMessage): boolean {
+    const r = this.log.findByOffset(Number(message.commitLogOffset));
+    if (!r) return false;
+    const props = parseProperties(storedProperties(this, r));
+    const group = props.get("PGROUP") ?? r.producerGroup;
+    const conn = this.clientRegistry.connectionOfGroup(group, this.server);
+    if (!conn) return false;
+    const uniq = props.get("UNIQ_KEY") ?? message.msgId;
+    const realTopic = props.get("REAL_TOPIC") ?? r.topic;
+    const realQid = Number(props.get("REAL_QID") ?? r.queueId);
+    conn.send({
+      code: RequestCode.CHECK_TRANSACTION_STATE,
+      language: LanguageCode.JAVA,
+      version: MQVersion.V4_9_8,
+      opaque: ++this.#serverOpaque,
+      flag: 2,
+      extFields: {
+        tranStateTableOffset: String(r.queueOffset),
+        commitLogOffset: String(r.commitLogOffset),
+        msgId: uniq,
+        transactionId: uniq,
+        offsetMsgId: message.msgId,
+      },
+      body: encodeStoredRecord(r, storedProperties(this, r), this.address, {
+        topic: realTopic,
+        queueId: realQid,
+        storeSize0: true,
+      }),
+      serializeType: 0,
+    });
+    return true;
+  }
+
+  /** A response with the broker's constant header values. */
+  response(code: number, remark?: string, extFields?: Record<string, string>): RemotingCommand {
+    return {
+      code,
+      language: LanguageCode.JAVA,
+      version: MQVersion.V4_9_8,
+      opaque: 0,
+      flag: 0,
+      remark,
+      extFields,
+      serializeType: 0,
+    };
+  }
+
+  /** Tell `onMessage` listeners about a stored record. */
+  notify(r: RawRecord): void {
+    if (this.listeners.size === 0) return;
+    const m = recordToMessage(this, r);
+    for (const l of this.listeners) l(m);
+  }
+
+  #handle(cmd: RemotingCommand, conn: ServerConnection): RemotingCommand | undefined {
+    switch (cmd.code) {
+      case RequestCode.SEND_MESSAGE:
+      case RequestCode.SEND_MESSAGE_V2:
+      case RequestCode.SEND_BATCH_MESSAGE:
+        return handleSend(this, cmd, conn);
+      case RequestCode.HEART_BEAT:
+        return this.clientRegistry.heartbeat(this, cmd, conn);
+      case RequestCode.UNREGISTER_CLIENT:
+        return this.clientRegistry.unregister(this, cmd);
+      case RequestCode.END_TRANSACTION:
+        return handleEndTransaction(this, cmd, conn);
+      case RequestCode.VIEW_MESSAGE_BY_ID:
+        return this.#viewMessage(cmd);
+      case RequestCode.UPDATE_AND_CREATE_TOPIC:
+        return this.#updateTopic(cmd);
+      default:
+        return this.response(
+          ResponseCode.REQUEST_CODE_NOT_SUPPORTED,
+          ` request type ${cmd.code} not supported`,
+        );
+    }
+  }
+
+  #viewMessage(cmd: RemotingCommand): RemotingCommand {
+    const offset = cmd.extFields?.offset ?? "";
+    const r = this.log.findByOffset(Number(offset));
+    if (!r) {
+      return this.response(
+        ResponseCode.SYSTEM_ERROR,
+        `can not find message by the offset, ${offset}`,
+      );
+    }
+    const res = this.response(ResponseCode.SUCCESS);
+    res.body = encodeStoredRecord(r, storedProperties(this, r), this.address);
+    return res;
+  }
+
+  #updateTopic(cmd: RemotingCommand): RemotingCommand {
+    const e = cmd.extFields ?? {};
+    if (!e.topic) {
+      return this.response(ResponseCode.SYSTEM_ERROR, "the custom field <topic> is null");
+    }
+    this.createTopic(e.topic, {
+      readQueues: Number(e.readQueueNums ?? 4),
+      writeQueues: Number(e.writeQueueNums ?? 4),
+      perm: Number(e.perm ?? 6),
+    });
+    return this.response(ResponseCode.SUCCESS);
+  }
+}
+
+/**
+ * Start an embedded broker master on 127.0.0.1.
+ *
+ * @param options name, port, name servers, topics, auto-create
+ * @returns the running broker's handle
+ */
+export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHandle> {
+  const b = new Broker(options);
+  await b.start();
+  return b;
+}
+
+export type { Broker };

@@ -1,0 +1,173 @@
+/**
+ * Send-request parsing and the 4.9.8 broker's validation rules and remarks (PROTOCOL.md §3.4, §4,
+ * §14), kept apart from the broker's state so each rule is easy to find.
+ *
+ * @module
+ */
+
+import type { RemotingCommand } from "../remoting/command.ts";
+import { RequestCode } from "../remoting/codes.ts";
+import type { TopicConfig } from "./store.ts";
+
+/** A SEND_MESSAGE / SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE header, V1 names. */
+export interface SendHeader {
+  producerGroup: string;
+  topic: string;
+  defaultTopic: string;
+  defaultTopicQueueNums: number;
+  queueId: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  flag: number;
+  properties: string;
+  reconsumeTimes: number;
+  batch: boolean;
+}
+
+const V1 = [
+  "producerGroup",
+  "topic",
+  "defaultTopic",
+  "defaultTopicQueueNums",
+  "queueId",
+  "sysFlag",
+  "bornTimestamp",
+  "flag",
+  "properties",
+  "reconsumeTimes",
+  "unitMode",
+  "maxReconsumeTimes",
+  "batch",
+] as const;
+const V2 = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"] as const;
+/** Fields marked `@CFNotNull` in both header classes (the first eight). */
+const REQUIRED = 8;
+
+/**
+ * Parse a send header; returns a remark string when a required field is missing or not a number
+ * (the real broker answers SYSTEM_ERROR from its remoting layer then).
+ */
+export function parseSendHeader(cmd: RemotingCommand): SendHeader | string {
+  const ext = cmd.extFields ?? {};
+  const names = cmd.code === RequestCode.SEND_MESSAGE ? V1 : V2;
+  for (let i = 0; i < REQUIRED; i++) {
+    if (ext[names[i]] === undefined) {
+      return `org.apache.rocketmq.remoting.exception.RemotingCommandException: the custom field <${
+        names[i]
+      }> is null`;
+    }
+  }
+  const h: SendHeader = {
+    producerGroup: ext[names[0]],
+    topic: ext[names[1]],
+    defaultTopic: ext[names[2]],
+    defaultTopicQueueNums: Number(ext[names[3]]),
+    queueId: Number(ext[names[4]]),
+    sysFlag: Number(ext[names[5]]),
+    bornTimestamp: Number(ext[names[6]]),
+    flag: Number(ext[names[7]]),
+    properties: ext[names[8]] ?? "",
+    reconsumeTimes: Number(ext[names[9]] ?? 0),
+    batch: ext[names[12]] === "true" || cmd.code === RequestCode.SEND_BATCH_MESSAGE,
+  };
+  for (
+    const k of ["defaultTopicQueueNums", "queueId", "sysFlag", "bornTimestamp", "flag"] as const
+  ) {
+    if (!Number.isFinite(h[k])) return `java.lang.NumberFormatException: For input string: "${k}"`;
+  }
+  if (!Number.isFinite(h.reconsumeTimes)) h.reconsumeTimes = 0;
+  return h;
+}
+
+/** Topics a client may never send to (`TopicValidator.NOT_ALLOWED_SEND_TOPIC_SET`). */
+export const NOT_ALLOWED_SEND_TOPICS: ReadonlySet<string> = new Set([
+  "SCHEDULE_TOPIC_XXXX",
+  "RMQ_SYS_TRANS_HALF_TOPIC",
+  "RMQ_SYS_TRANS_OP_HALF_TOPIC",
+  "TRANS_CHECK_MAX_TIME_TOPIC",
+  "SELF_TEST_TOPIC",
+  "OFFSET_MOVED_EVENT",
+  "SCHEDULE_TOPIC_XXXX_V2",
+]);
+
+const VALID_TOPIC = /^[%|a-zA-Z0-9_-]+$/;
+
+/** `TopicValidator.validateTopic` (4.9: code 1). Returns the remark, or undefined when valid. */
+export function topicRemark(topic: string): string | undefined {
+  if (topic.trim() === "") return "The specified topic is blank.";
+  if (!VALID_TOPIC.test(topic)) {
+    return "The specified topic contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$";
+  }
+  if (topic.length > 127) return "The specified topic is longer than topic max length.";
+  return undefined;
+}
+
+/** Remark of NO_PERMISSION for a forbidden system topic. */
+export function forbiddenTopicRemark(topic: string): string {
+  return `Sending message to topic[${topic}] is forbidden.`;
+}
+
+/** Remark of TOPIC_NOT_EXIST when auto-create failed. */
+export function topicNotExistRemark(topic: string): string {
+  return `topic[${topic}] not exist, apply first please!\n` +
+    "See http://rocketmq.apache.org/docs/faq/ for further details.";
+}
+
+/** `PermName.perm2String`. */
+export function permString(perm: number): string {
+  return `${perm & 4 ? "R" : "-"}${perm & 2 ? "W" : "-"}${perm & 1 ? "X" : "-"}`;
+}
+
+/** Remark of SYSTEM_ERROR for a queue id beyond the topic's queues (4.9 `msgCheck`). */
+export function queueIdRemark(queueId: number, tc: TopicConfig, producer: string): string {
+  return `request queueId[${queueId}] is illegal, TopicConfig [topicName=${tc.topic}, ` +
+    `readQueueNums=${tc.readQueueNums}, writeQueueNums=${tc.writeQueueNums}, perm=${
+      permString(tc.perm)
+    }, topicFilterType=SINGLE_TAG, topicSysFlag=${tc.topicSysFlag}, order=false] Producer: ${producer}`;
+}
+
+/** Remark of NO_PERMISSION when the broker is not writeable (4.9 `msgCheck`). */
+export function brokerForbiddenRemark(brokerIp: string): string {
+  return `the broker[${brokerIp}] sending message is forbidden`;
+}
+
+/** Largest body a 4.9.8 broker stores (`maxMessageSize`). */
+export const MAX_BODY_SIZE = 4194304;
+/** Largest properties string (int16 length in the store format). */
+export const MAX_PROPERTIES_SIZE = 32767;
+
+/** Remark of MESSAGE_ILLEGAL for a body or properties over the limits (as recorded). */
+export const MESSAGE_ILLEGAL_REMARK =
+  "the message is illegal, maybe msg body or properties length " +
+  "not matched. msg body length limit 4194304B, msg properties length limit 32KB.";
+
+/** One record of a SEND_BATCH_MESSAGE body (PROTOCOL.md §7.1). */
+export interface BatchEntry {
+  flag: number;
+  body: Uint8Array;
+  properties: string;
+}
+
+const decoder = new TextDecoder();
+
+/** Decode a batch body; `undefined` when malformed. */
+export function decodeBatchBody(body: Uint8Array): BatchEntry[] | undefined {
+  const v = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const out: BatchEntry[] = [];
+  let p = 0;
+  while (p < body.length) {
+    if (p + 24 > body.length) return undefined;
+    const total = v.getInt32(p);
+    const flag = v.getInt32(p + 12);
+    const bodyLen = v.getInt32(p + 16);
+    if (bodyLen < 0 || p + 20 + bodyLen + 2 > body.length) return undefined;
+    const b = body.subarray(p + 20, p + 20 + bodyLen);
+    const propsLen = v.getInt16(p + 20 + bodyLen);
+    const ps = p + 22 + bodyLen;
+    if (propsLen < 0 || ps + propsLen > body.length) return undefined;
+    if (total !== 22 + bodyLen + propsLen) return undefined;
+    out.push({ flag, body: b, properties: decoder.decode(body.subarray(ps, ps + propsLen)) });
+    p = ps + propsLen;
+  }
+  return out;
+}

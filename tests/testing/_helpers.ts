@@ -1,0 +1,141 @@
+/**
+ * Test helpers: a raw TCP client that writes exact bytes and collects whole response frames, and
+ * fixture loading (../shared/fixtures/rocketmq-4.9.8).
+ */
+
+import { connect, type Socket } from "node:net";
+import { readFileSync } from "node:fs";
+import type { RemotingCommand } from "../../src/remoting/command.ts";
+import { decodeFrame } from "../../src/testing/_wire.ts";
+
+export const FIXTURES = new URL("../../../shared/fixtures/rocketmq-4.9.8/", import.meta.url);
+
+export interface FixtureMessage {
+  header: Record<string, unknown> & { extFields?: Record<string, string> };
+  headerType: "JSON" | "ROCKETMQ" | null;
+  bodyBase64?: string | null;
+  bodyText?: string;
+  frameBase64?: string | null;
+  framePrefixBase64?: string;
+  frameLength?: number;
+  serializeTypeByte?: number;
+}
+
+export interface Exchange {
+  to: string;
+  label: string;
+  request: FixtureMessage;
+  response: FixtureMessage | null;
+  observed?: Record<string, unknown>;
+}
+
+export interface Fixture {
+  scenario: string;
+  endpoints: Record<string, string>;
+  exchanges: Exchange[];
+}
+
+export function loadFixture(name: string): Fixture {
+  return JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), "utf8"));
+}
+
+export function b64(s: string): Uint8Array {
+  return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+}
+
+export const latin1 = (b: Uint8Array): string => String.fromCharCode(...b);
+export const utf8 = (b: Uint8Array | undefined): string => new TextDecoder().decode(b);
+
+/** A decoded frame plus its exact bytes. */
+export interface Frame {
+  cmd: RemotingCommand;
+  bytes: Uint8Array;
+}
+
+/** A raw client: exact bytes out, whole frames in. */
+export class RawClient {
+  readonly socket: Socket;
+  #buf = new Uint8Array(0);
+  #frames: Frame[] = [];
+  #waiters: Array<(f: Frame | undefined) => void> = [];
+  #ended = false;
+  readonly closed: Promise<void>;
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    this.closed = new Promise((resolve) => {
+      socket.on("close", () => {
+        this.#ended = true;
+        for (const w of this.#waiters.splice(0)) w(undefined);
+        resolve();
+      });
+    });
+    socket.on("error", () => {});
+    socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
+  }
+
+  static connect(address: string): Promise<RawClient> {
+    const i = address.lastIndexOf(":");
+    return new Promise((resolve, reject) => {
+      const s = connect({ host: address.slice(0, i), port: Number(address.slice(i + 1)) });
+      s.once("error", reject);
+      s.once("connect", () => {
+        s.off("error", reject);
+        resolve(new RawClient(s));
+      });
+    });
+  }
+
+  #onData(chunk: Uint8Array): void {
+    const b = new Uint8Array(this.#buf.length + chunk.length);
+    b.set(this.#buf);
+    b.set(chunk, this.#buf.length);
+    let p = 0;
+    while (b.length - p >= 4) {
+      const len = new DataView(b.buffer, p, 4).getInt32(0);
+      if (b.length - p < len + 4) break;
+      const bytes = b.slice(p, p + len + 4);
+      p += len + 4;
+      const f = { cmd: decodeFrame(bytes), bytes };
+      const w = this.#waiters.shift();
+      if (w) w(f);
+      else this.#frames.push(f);
+    }
+    this.#buf = b.slice(p);
+  }
+
+  write(bytes: Uint8Array): void {
+    this.socket.write(bytes);
+  }
+
+  /** The next frame, or undefined when the connection closed first. */
+  next(): Promise<Frame | undefined> {
+    const f = this.#frames.shift();
+    if (f) return Promise.resolve(f);
+    if (this.#ended) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Number of frames received and not yet consumed. */
+  get buffered(): number {
+    return this.#frames.length;
+  }
+
+  async close(): Promise<void> {
+    this.socket.destroy();
+    await this.closed;
+  }
+}
+
+/** Send bytes and wait for one frame. */
+export async function roundTrip(address: string, bytes: Uint8Array): Promise<Frame> {
+  const c = await RawClient.connect(address);
+  try {
+    c.write(bytes);
+    const f = await c.next();
+    if (!f) throw new Error("connection closed without a response");
+    return f;
+  } finally {
+    await c.close();
+  }
+}
