@@ -1,0 +1,281 @@
+/**
+ * Client-side validation (Java 4.9 `Validators`, `TopicValidator`, `Message.putUserProperty`;
+ * PROTOCOL.md §14). Every check throws {@link ValidationError} naming the field and the rule.
+ *
+ * @module
+ */
+
+import { ValidationError } from "../errors.ts";
+import { RESERVED_PROPERTY_NAMES } from "../codec/properties.ts";
+
+/** Longest topic name (Java `Validators.TOPIC_MAX_LENGTH`). */
+export const TOPIC_MAX_LENGTH = 127;
+/** Longest group name (Java `Validators.CHARACTER_MAX_LENGTH`). */
+export const CHARACTER_MAX_LENGTH = 255;
+/** Default largest message body, bytes (4 MiB). */
+export const DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024;
+/** The topic whose route lets brokers auto-create topics (Java `AUTO_CREATE_TOPIC_KEY_TOPIC`). */
+export const AUTO_CREATE_TOPIC_KEY = "TBW102";
+/** Prefix of retry topics, which batches may not use. */
+export const RETRY_GROUP_TOPIC_PREFIX = "%RETRY%";
+/** Prefix of system topics (Java `TopicValidator.SYSTEM_TOPIC_PREFIX`). */
+export const SYSTEM_TOPIC_PREFIX = "rmq_sys_";
+/** The allowed characters of topics and groups. */
+export const TOPIC_PATTERN = "^[%|a-zA-Z0-9_-]+$";
+
+const VALID = /^[%|a-zA-Z0-9_-]+$/;
+
+/** Topics no client may send to (Java 4.9 `NOT_ALLOWED_SEND_TOPIC_SET`). */
+export const NOT_ALLOWED_SEND_TOPICS: ReadonlySet<string> = new Set([
+  "SCHEDULE_TOPIC_XXXX",
+  "RMQ_SYS_TRANS_HALF_TOPIC",
+  "RMQ_SYS_TRANS_OP_HALF_TOPIC",
+  "TRANS_CHECK_MAX_TIME_TOPIC",
+  "SELF_TEST_TOPIC",
+  "OFFSET_MOVED_EVENT",
+]);
+
+/** System topics (Java 4.9 `SYSTEM_TOPIC_SET`); names starting `rmq_sys_` are system topics too. */
+export const SYSTEM_TOPICS: ReadonlySet<string> = new Set([
+  ...NOT_ALLOWED_SEND_TOPICS,
+  AUTO_CREATE_TOPIC_KEY,
+  "BenchmarkTest",
+  "RMQ_SYS_TRACE_TOPIC",
+]);
+
+/**
+ * Whether a topic is a system topic (Java `TopicValidator.isSystemTopic`).
+ *
+ * @param topic topic name
+ * @returns true for {@link SYSTEM_TOPICS} and `rmq_sys_*`
+ */
+export function isSystemTopic(topic: string): boolean {
+  return SYSTEM_TOPICS.has(topic) || topic.startsWith(SYSTEM_TOPIC_PREFIX);
+}
+
+function checkName(field: string, value: unknown, max: number): asserts value is string {
+  if (typeof value !== "string") {
+    throw new ValidationError(field, `must be a string, got ${typeof value}`);
+  }
+  if (value.trim() === "") throw new ValidationError(field, "must not be blank");
+  if (value.length > max) {
+    throw new ValidationError(field, `must be at most ${max} characters, got ${value.length}`);
+  }
+  if (!VALID.test(value)) throw new ValidationError(field, `must match ${TOPIC_PATTERN}`);
+}
+
+/**
+ * Check a topic for sending: non-blank, ≤ 127 characters, `^[%|a-zA-Z0-9_-]+$`, not in
+ * {@link NOT_ALLOWED_SEND_TOPICS}.
+ *
+ * @param topic the topic
+ * @param field field name for the error (default "topic")
+ * @throws ValidationError
+ */
+export function checkTopic(topic: unknown, field = "topic"): asserts topic is string {
+  checkName(field, topic, TOPIC_MAX_LENGTH);
+  if (NOT_ALLOWED_SEND_TOPICS.has(topic)) {
+    throw new ValidationError(field, `must not be a system topic closed to sending (${topic})`);
+  }
+}
+
+/**
+ * Check a producer group: non-blank, ≤ 255 characters, `^[%|a-zA-Z0-9_-]+$`.
+ *
+ * @param group the group
+ * @param field field name for the error (default "group")
+ * @throws ValidationError
+ */
+export function checkGroup(group: unknown, field = "group"): asserts group is string {
+  checkName(field, group, CHARACTER_MAX_LENGTH);
+}
+
+/**
+ * Check a message body: bytes, non-empty, at most `maxMessageSize` bytes.
+ *
+ * @param body the body (already UTF-8 encoded when given as a string)
+ * @param maxMessageSize limit in bytes (default 4 MiB)
+ * @param field field name for the error (default "body")
+ * @throws ValidationError
+ */
+export function checkBody(
+  body: unknown,
+  maxMessageSize: number = DEFAULT_MAX_MESSAGE_SIZE,
+  field = "body",
+): asserts body is Uint8Array {
+  if (!(body instanceof Uint8Array)) {
+    throw new ValidationError(field, "must be a Uint8Array or a string");
+  }
+  if (body.length === 0) throw new ValidationError(field, "must not be empty");
+  if (body.length > maxMessageSize) {
+    throw new ValidationError(
+      field,
+      `must be at most ${maxMessageSize} bytes, got ${body.length}`,
+    );
+  }
+}
+
+/** True when `s` contains a properties separator (0x01 or 0x02). */
+function hasSeparator(s: string): boolean {
+  return s.indexOf("\u0001") >= 0 || s.indexOf("\u0002") >= 0;
+}
+
+/**
+ * Check a property-like string (tags, keys, values): a string without 0x01/0x02, which the
+ * properties encoding cannot escape.
+ *
+ * @param field field name for the error
+ * @param value the value
+ * @throws ValidationError
+ */
+export function checkPropertyText(field: string, value: unknown): asserts value is string {
+  if (typeof value !== "string") {
+    throw new ValidationError(field, `must be a string, got ${typeof value}`);
+  }
+  if (hasSeparator(value)) {
+    throw new ValidationError(field, "must not contain the characters \\u0001 or \\u0002");
+  }
+}
+
+/**
+ * Check user properties (Java `putUserProperty`): names and values non-blank strings without
+ * 0x01/0x02, names not in {@link RESERVED_PROPERTY_NAMES}. Errors name `properties.<name>`.
+ *
+ * @param props user properties
+ * @throws ValidationError
+ */
+export function checkProperties(
+  props: Iterable<readonly [string, unknown]> | Readonly<Record<string, unknown>>,
+): void {
+  const entries = Symbol.iterator in props
+    ? props as Iterable<readonly [string, unknown]>
+    : Object.entries(props);
+  for (const [name, value] of entries) {
+    const field = `properties.${name}`;
+    if (typeof name !== "string" || name.trim() === "") {
+      throw new ValidationError(field, "name must not be blank");
+    }
+    if (hasSeparator(name)) {
+      throw new ValidationError(field, "name must not contain the characters \\u0001 or \\u0002");
+    }
+    if (RESERVED_PROPERTY_NAMES.has(name)) {
+      throw new ValidationError(field, `name is reserved by RocketMQ (${name})`);
+    }
+    checkPropertyText(field, value);
+    if (value.trim() === "") throw new ValidationError(field, "value must not be blank");
+  }
+}
+
+/**
+ * Check a delay level: an integer in 0..2147483647 (0 = none; 1..18 with the broker's default
+ * `messageDelayLevel`, which clamps larger levels to its maximum).
+ *
+ * @param level the level
+ * @param field field name for the error (default "delayTimeLevel")
+ * @throws ValidationError
+ */
+export function checkDelayTimeLevel(
+  level: unknown,
+  field = "delayTimeLevel",
+): asserts level is number {
+  if (typeof level !== "number" || !Number.isInteger(level) || level < 0 || level > 0x7fffffff) {
+    throw new ValidationError(field, `must be an integer in 0..2147483647, got ${String(level)}`);
+  }
+}
+
+/**
+ * Check a message flag (`Message.flag`): an int32.
+ *
+ * @param flag the flag
+ * @param field field name for the error (default "flag")
+ * @throws ValidationError
+ */
+export function checkFlag(flag: unknown, field = "flag"): asserts flag is number {
+  if (
+    typeof flag !== "number" || !Number.isInteger(flag) || flag < -0x80000000 || flag > 0x7fffffff
+  ) {
+    throw new ValidationError(field, `must be a 32-bit integer, got ${String(flag)}`);
+  }
+}
+
+/**
+ * Check message keys: a string or array of strings, each non-empty and free of separators. Keys
+ * are joined with one space on the wire, so a key containing a space becomes two keys.
+ *
+ * @param keys the keys
+ * @param field field name for the error (default "keys")
+ * @throws ValidationError
+ */
+export function checkKeys(keys: unknown, field = "keys"): asserts keys is string | string[] {
+  const list = Array.isArray(keys) ? keys : [keys];
+  for (let i = 0; i < list.length; i++) {
+    const f = Array.isArray(keys) ? `${field}[${i}]` : field;
+    checkPropertyText(f, list[i]);
+    if (list[i] === "") throw new ValidationError(f, "must not be empty");
+  }
+}
+
+/**
+ * Check a positive integer option (timeouts, sizes, counts).
+ *
+ * @param field option name, e.g. `options.sendTimeoutMs`
+ * @param value the value
+ * @param min smallest allowed value (default 1)
+ * @throws ValidationError
+ */
+export function checkIntegerOption(
+  field: string,
+  value: unknown,
+  min = 1,
+): asserts value is number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
+    throw new ValidationError(field, `must be an integer ≥ ${min}, got ${String(value)}`);
+  }
+}
+
+/** What {@link checkBatchMessage} needs of each message of a batch. */
+export interface BatchMessageShape {
+  /** Topic. */
+  topic: string;
+  /** Delay level, if any. */
+  delayTimeLevel?: number;
+  /** Whether the broker should wait for the store (default true). */
+  waitStoreMsgOK?: boolean;
+}
+
+/**
+ * Check the batch rules of Java `MessageBatch.generateFromList` for message `i`, against the first
+ * message: same topic, no delay level, not a `%RETRY%` topic, equal `waitStoreMsgOK`.
+ *
+ * @param msg message i
+ * @param first message 0
+ * @param i its index
+ * @throws ValidationError naming `messages[i].<field>`
+ */
+export function checkBatchMessage(
+  msg: BatchMessageShape,
+  first: BatchMessageShape,
+  i: number,
+): void {
+  if (msg.delayTimeLevel !== undefined && msg.delayTimeLevel > 0) {
+    throw new ValidationError(`messages[${i}].delayTimeLevel`, "must be unset in a batch");
+  }
+  if (msg.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
+    throw new ValidationError(
+      `messages[${i}].topic`,
+      `must not start with ${RETRY_GROUP_TOPIC_PREFIX} in a batch`,
+    );
+  }
+  if (msg.topic !== first.topic) {
+    throw new ValidationError(
+      `messages[${i}].topic`,
+      `must equal the first message's topic "${first.topic}" in a batch, got "${msg.topic}"`,
+    );
+  }
+  if ((msg.waitStoreMsgOK ?? true) !== (first.waitStoreMsgOK ?? true)) {
+    throw new ValidationError(
+      `messages[${i}].waitStoreMsgOK`,
+      "must equal the first message's waitStoreMsgOK in a batch",
+    );
+  }
+}
