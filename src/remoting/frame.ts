@@ -1,0 +1,303 @@
+/**
+ * Remoting frames (PROTOCOL.md §1.1): `int32 totalLength`, `int32 serializeType << 24 |
+ * headerLength`, header, body. Encoding for both header types, whole-frame decoding, and a
+ * streaming {@link FrameDecoder} that reassembles frames from arbitrary socket chunks.
+ *
+ * @module
+ */
+
+import { ProtocolError } from "../errors.ts";
+import { MAX_FRAME_LENGTH, SerializeType } from "./codes.ts";
+import type { RemotingCommand } from "./command.ts";
+import { decodeJsonHeader, encodeJsonHeader, type JsonStyle } from "./json-header.ts";
+import {
+  binaryHeaderAsciiLength,
+  decodeBinaryHeader,
+  encodeBinaryHeader,
+  writeBinaryHeaderAscii,
+} from "./binary-header.ts";
+import { encodeIntoIfAscii, encodeUtf8 } from "./_utf8.ts";
+
+export type { JsonStyle } from "./json-header.ts";
+
+/** Options of {@link encodeFrame}. */
+export interface EncodeOptions {
+  /** Member order of a JSON header: `"client"` (default, what we send) or `"server"` (fastjson). */
+  jsonStyle?: JsonStyle;
+}
+
+/** Options of {@link FrameDecoder}. */
+export interface FrameDecoderOptions {
+  /** Largest accepted frame including its 4-byte length prefix. Default 16 MiB. */
+  maxFrameLength?: number;
+}
+
+const HEADER_LENGTH_MASK = 0x00ffffff;
+
+function frameWithHeader(
+  headerLength: number,
+  serializeType: number,
+  body: Uint8Array | undefined,
+) {
+  const bodyLength = body === undefined ? 0 : body.length;
+  const total = 8 + headerLength + bodyLength;
+  if (total > MAX_FRAME_LENGTH) {
+    throw new ProtocolError(`frame of ${total} bytes exceeds the ${MAX_FRAME_LENGTH}-byte limit`);
+  }
+  const frame = new Uint8Array(total);
+  const view = new DataView(frame.buffer);
+  view.setInt32(0, total - 4);
+  view.setInt32(4, (serializeType << 24) | headerLength);
+  if (bodyLength > 0) frame.set(body!, 8 + headerLength);
+  return { frame, view };
+}
+
+function encodeJsonFrame(cmd: RemotingCommand, style: JsonStyle): Uint8Array {
+  const header = encodeJsonHeader(cmd, style);
+  // Optimistic: headers are ASCII (JSON.stringify escapes control characters), so the byte length
+  // is the string length and one encodeInto writes it in place.
+  const { frame } = frameWithHeader(header.length, SerializeType.JSON, cmd.body);
+  if (encodeIntoIfAscii(frame, 8, header)) return frame;
+  const bytes = encodeUtf8(header);
+  const exact = frameWithHeader(bytes.length, SerializeType.JSON, cmd.body).frame;
+  exact.set(bytes, 8);
+  return exact;
+}
+
+function encodeBinaryFrame(cmd: RemotingCommand): Uint8Array {
+  const asciiLength = binaryHeaderAsciiLength(cmd);
+  const { frame, view } = frameWithHeader(asciiLength, SerializeType.ROCKETMQ, cmd.body);
+  if (writeBinaryHeaderAscii(frame, view, 8, cmd)) return frame;
+  const header = encodeBinaryHeader(cmd);
+  const exact = frameWithHeader(header.length, SerializeType.ROCKETMQ, cmd.body).frame;
+  exact.set(header, 8);
+  return exact;
+}
+
+/**
+ * Encode a command as one whole frame, including the 4-byte length prefix.
+ *
+ * The header type is `cmd.serializeType`. JSON headers use `options.jsonStyle` (default
+ * `"client"`). Binary headers reject empty strings (they would arrive as null, PROTOCOL.md §2.2)
+ * and codes or versions outside int16.
+ *
+ * @param cmd the command
+ * @param options JSON style
+ * @returns the frame bytes (a fresh buffer)
+ * @throws ProtocolError when the command cannot be represented or the frame exceeds 16 MiB
+ */
+export function encodeFrame(cmd: RemotingCommand, options?: EncodeOptions): Uint8Array {
+  if (cmd.serializeType === SerializeType.JSON) {
+    return encodeJsonFrame(cmd, options?.jsonStyle ?? "client");
+  }
+  if (cmd.serializeType === SerializeType.ROCKETMQ) return encodeBinaryFrame(cmd);
+  throw new ProtocolError(`unknown serialize type ${cmd.serializeType as number}`);
+}
+
+/** Decode the frame occupying all of `frame` (already length-checked against the prefix). */
+function decodeWhole(frame: Uint8Array): RemotingCommand {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const word = view.getUint32(4);
+  const serializeType = word >>> 24;
+  const headerLength = word & HEADER_LENGTH_MASK;
+  const headerEnd = 8 + headerLength;
+  if (headerEnd > frame.length) {
+    throw new ProtocolError(
+      `header length ${headerLength} is larger than the frame (${
+        frame.length - 8
+      } bytes after the length words)`,
+    );
+  }
+  const body = headerEnd < frame.length ? frame.subarray(headerEnd) : undefined;
+  if (serializeType === SerializeType.JSON) return decodeJsonHeader(frame, 8, headerEnd, body);
+  if (serializeType === SerializeType.ROCKETMQ) {
+    return decodeBinaryHeader(frame, view, 8, headerEnd, body);
+  }
+  throw new ProtocolError(`unknown serialize type ${serializeType}`);
+}
+
+/** Validate a frame's `totalLength` prefix; shared by decodeFrame and FrameDecoder. */
+function checkTotalLength(totalLength: number, maxFrameLength: number): void {
+  if (totalLength < 0) throw new ProtocolError(`negative frame length ${totalLength}`);
+  if (totalLength < 4) {
+    throw new ProtocolError(
+      `frame length ${totalLength} is too small to hold the header-length word`,
+    );
+  }
+  if (totalLength + 4 > maxFrameLength) {
+    throw new ProtocolError(
+      `frame length ${totalLength} + 4 exceeds the limit of ${maxFrameLength} bytes`,
+    );
+  }
+}
+
+/**
+ * Decode one whole frame, including its 4-byte length prefix. The body is a subarray of `frame`
+ * (no copy); an empty body decodes as `undefined`.
+ *
+ * @param frame exactly one frame
+ * @returns the command
+ * @throws ProtocolError on any malformed input
+ */
+export function decodeFrame(frame: Uint8Array): RemotingCommand {
+  if (frame.length < 8) throw new ProtocolError(`frame of ${frame.length} bytes is shorter than 8`);
+  const totalLength = new DataView(frame.buffer, frame.byteOffset, 4).getInt32(0);
+  checkTotalLength(totalLength, MAX_FRAME_LENGTH);
+  if (totalLength + 4 !== frame.length) {
+    throw new ProtocolError(
+      `frame length prefix ${totalLength} does not match the ${
+        frame.length - 4
+      } bytes that follow it`,
+    );
+  }
+  return decodeWhole(frame);
+}
+
+/**
+ * Streaming frame reassembler: push socket chunks in any split; complete frames are decoded and
+ * passed to `onFrame` in order.
+ *
+ * Chunks are kept by reference (no copy) until their frames are complete, so callers must not
+ * reuse a buffer after pushing it. A frame lying inside one chunk is decoded from a subarray; a
+ * frame spanning chunks is copied once, when complete. Malformed input throws
+ * {@link ProtocolError} and poisons the decoder: every later push throws too.
+ *
+ * An exception thrown by `onFrame` propagates out of `push`; frames still buffered are delivered
+ * by the next push.
+ */
+export class FrameDecoder {
+  readonly #onFrame: (cmd: RemotingCommand) => void;
+  readonly #maxFrameLength: number;
+  /** Pending chunks; `#chunks[#first]` is the oldest, read from `#offset`. */
+  #chunks: Uint8Array[] = [];
+  #first = 0;
+  #offset = 0;
+  /** Bytes buffered and not yet consumed. */
+  #buffered = 0;
+  /** Bytes of the frame being waited for (including the prefix), or -1 when not yet known. */
+  #need = -1;
+  #error: ProtocolError | undefined;
+
+  /**
+   * Create a decoder.
+   *
+   * @param onFrame called synchronously for each decoded frame
+   * @param options frame size limit
+   */
+  constructor(onFrame: (cmd: RemotingCommand) => void, options?: FrameDecoderOptions) {
+    this.#onFrame = onFrame;
+    this.#maxFrameLength = options?.maxFrameLength ?? MAX_FRAME_LENGTH;
+  }
+
+  /** Bytes held that do not yet form a complete frame. */
+  get bufferedBytes(): number {
+    return this.#buffered;
+  }
+
+  /**
+   * Add bytes received from the peer.
+   *
+   * @param chunk the next bytes of the stream (kept by reference)
+   * @throws ProtocolError on malformed input, or if the decoder already failed
+   */
+  push(chunk: Uint8Array): void {
+    if (this.#error !== undefined) {
+      throw new ProtocolError(`frame decoder failed earlier: ${this.#error.message}`, {
+        cause: this.#error,
+      });
+    }
+    if (chunk.length > 0) {
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.length;
+    }
+    try {
+      this.#drain();
+    } catch (e) {
+      if (e instanceof ProtocolError) {
+        this.#error = e;
+        this.#chunks = [];
+        this.#first = 0;
+        this.#offset = 0;
+        this.#buffered = 0;
+      }
+      throw e;
+    }
+  }
+
+  #drain(): void {
+    for (;;) {
+      if (this.#need < 0) {
+        if (this.#buffered < 4) return;
+        const totalLength = this.#peekInt32();
+        checkTotalLength(totalLength, this.#maxFrameLength);
+        this.#need = totalLength + 4;
+      }
+      if (this.#buffered < this.#need) return;
+      const frame = this.#take(this.#need);
+      this.#need = -1;
+      this.#onFrame(decodeWhole(frame));
+    }
+  }
+
+  /** Read the int32 at the read position, which may straddle chunks (needs 4 buffered bytes). */
+  #peekInt32(): number {
+    const chunks = this.#chunks;
+    let i = this.#first;
+    let off = this.#offset;
+    let value = 0;
+    for (let n = 0; n < 4; n++) {
+      while (off >= chunks[i].length) {
+        i++;
+        off = 0;
+      }
+      value = (value << 8) | chunks[i][off++];
+    }
+    return value;
+  }
+
+  /** Remove and return the next `n` buffered bytes (a subarray when they lie in one chunk). */
+  #take(n: number): Uint8Array {
+    const chunks = this.#chunks;
+    let head = chunks[this.#first];
+    this.#buffered -= n;
+    let out: Uint8Array;
+    if (head.length - this.#offset >= n) {
+      out = head.subarray(this.#offset, this.#offset + n);
+      this.#offset += n;
+      if (this.#offset === head.length) {
+        this.#first++;
+        this.#offset = 0;
+      }
+    } else {
+      out = new Uint8Array(n);
+      let written = 0;
+      while (written < n) {
+        head = chunks[this.#first];
+        const count = Math.min(head.length - this.#offset, n - written);
+        out.set(
+          count === head.length ? head : head.subarray(this.#offset, this.#offset + count),
+          written,
+        );
+        written += count;
+        this.#offset += count;
+        if (this.#offset === head.length) {
+          this.#first++;
+          this.#offset = 0;
+        }
+      }
+    }
+    this.#compact();
+    return out;
+  }
+
+  /** Forget consumed chunks once in a while, so the list never needs an O(n) shift per chunk. */
+  #compact(): void {
+    if (this.#first === this.#chunks.length) {
+      this.#chunks = [];
+      this.#first = 0;
+    } else if (this.#first >= 1024 && this.#first * 2 >= this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#first);
+      this.#first = 0;
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { decodeFrame, encodeFrame, FrameDecoder } from "../../src/remoting/frame.ts";
+import type { RemotingCommand } from "../../src/remoting/command.ts";
+import { expectedCommand, loadFixtureFrames } from "../fixtures.ts";
+import { assertCommands, concat, mulberry32, randomChunks, sameBytes } from "./_util.ts";
+
+const frames = await loadFixtureFrames();
+
+Deno.test("fixtures: there are frames of both header types, requests and responses", () => {
+  assert.ok(frames.length >= 40, `only ${frames.length} frames`);
+  assert.ok(frames.some((f) => f.message.headerType === "ROCKETMQ" && f.isResponse));
+  assert.ok(frames.some((f) => f.message.headerType === "ROCKETMQ" && !f.isResponse));
+  assert.ok(frames.some((f) => f.name.startsWith("error-too-large") && !f.isResponse));
+});
+
+Deno.test("decodeFrame: every fixture frame decodes to the recorded header and body", () => {
+  for (const f of frames) {
+    assertCommands([decodeFrame(f.frame)], [expectedCommand(f.message)], f.name);
+  }
+});
+
+Deno.test("decodeFrame: the body is a subarray of the frame, not a copy", () => {
+  const f = frames.find((f) => f.name.startsWith("send-v2-json#0 request"))!;
+  const cmd = decodeFrame(f.frame);
+  assert.equal(cmd.body!.buffer, f.frame.buffer);
+});
+
+Deno.test("encodeFrame: re-encoding each fixture frame reproduces its bytes", () => {
+  for (const f of frames) {
+    const cmd = decodeFrame(f.frame);
+    const again = encodeFrame(cmd, { jsonStyle: f.isResponse ? "server" : "client" });
+    assert.ok(sameBytes(again, f.frame), f.name);
+  }
+});
+
+Deno.test("encodeFrame: client style is the default", () => {
+  const f = frames.find((f) => f.name.startsWith("send-v2-json#0 request"))!;
+  assert.deepStrictEqual(encodeFrame(decodeFrame(f.frame)), f.frame);
+});
+
+function decodeAll(chunks: readonly Uint8Array[]): RemotingCommand[] {
+  const out: RemotingCommand[] = [];
+  const decoder = new FrameDecoder((cmd) => out.push(cmd));
+  for (const c of chunks) decoder.push(c);
+  assert.equal(decoder.bufferedBytes, 0);
+  return out;
+}
+
+const expected = frames.map((f) => expectedCommand(f.message));
+const small = frames.filter((f) => f.frame.length < 100_000);
+const smallExpected = small.map((f) => expectedCommand(f.message));
+const all = concat(frames.map((f) => f.frame));
+
+Deno.test("FrameDecoder: all fixture frames in one chunk", () => {
+  assertCommands(decodeAll([all]), expected);
+});
+
+Deno.test("FrameDecoder: one frame per chunk", () => {
+  assertCommands(decodeAll(frames.map((f) => f.frame)), expected);
+});
+
+Deno.test("FrameDecoder: 1-byte chunks", () => {
+  const bytes = concat(small.map((f) => f.frame));
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i++) chunks.push(bytes.subarray(i, i + 1));
+  assertCommands(decodeAll(chunks), smallExpected);
+});
+
+Deno.test("FrameDecoder: the 4 MiB frame in 16-byte chunks", () => {
+  const big = frames.find((f) => f.frame.length > 1_000_000)!;
+  const out: RemotingCommand[] = [];
+  const decoder = new FrameDecoder((cmd) => out.push(cmd));
+  const one = big.frame;
+  for (let i = 0; i < one.length; i += 16) decoder.push(one.subarray(i, i + 16));
+  assertCommands(out, [expectedCommand(big.message)]);
+});
+
+Deno.test("FrameDecoder: each frame split across 3 chunks", () => {
+  const chunks: Uint8Array[] = [];
+  for (const f of frames) {
+    const a = Math.floor(f.frame.length / 3);
+    const b = Math.floor((2 * f.frame.length) / 3);
+    chunks.push(f.frame.subarray(0, a), f.frame.subarray(a, b), f.frame.subarray(b));
+  }
+  assertCommands(decodeAll(chunks), expected);
+});
+
+Deno.test("FrameDecoder: random chunkings (seeded) decode to the same commands", () => {
+  for (let seed = 1; seed <= 20; seed++) {
+    const rand = mulberry32(seed);
+    const maxChunk = [2, 7, 64, 500, 5000, 100_000][seed % 6];
+    const chunks = randomChunks(all, rand, maxChunk);
+    assertCommands(decodeAll(chunks), expected, `seed ${seed}, maxChunk ${maxChunk}`);
+  }
+});
