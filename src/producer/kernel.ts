@@ -1,0 +1,257 @@
+/**
+ * One send attempt (Java `sendKernelImpl` + `MQClientAPIImpl.sendMessage`/`processSendResponse`):
+ * broker address (refreshing the route when unknown), VIP channel, hooks, the SEND_MESSAGE_V2 /
+ * SEND_BATCH_MESSAGE header in the fixtures' field order, and the response mapping.
+ *
+ * @module
+ */
+
+import { BrokerError, ProtocolError, RouteNotFoundError } from "../errors.ts";
+import { LanguageCode, MQVersion, RequestCode, ResponseCode } from "../remoting/codes.ts";
+import type { RemotingCommand } from "../remoting/command.ts";
+import type { MessageQueue } from "../route/message-queue.ts";
+import type { RemotingLike } from "../client/types.ts";
+import type { PreparedMessage } from "./message.ts";
+import type {
+  CommunicationMode,
+  ProducerHooks,
+  SendMessageContext,
+  SendResult,
+  SendStatus,
+} from "./types.ts";
+
+/** Per-producer constants of the send header, stringified once. */
+export interface HeaderConstants {
+  /** `a`: producer group (namespace applied). */
+  group: string;
+  /** `c`: createTopicKey. */
+  createTopicKey: string;
+  /** `d`: defaultTopicQueueNums as a string. */
+  defaultTopicQueueNums: string;
+}
+
+/**
+ * The SEND_MESSAGE_V2 header (PROTOCOL.md §4.1): one object literal in the fixtures' order
+ * a,b,c,d,e,f,g,h,i,j,k,m,n. `l` (maxReconsumeTimes) is only for retry topics and comes from a
+ * reserved property we never carry, so it is never written.
+ *
+ * @param k producer constants
+ * @param p prepared message
+ * @param queueId target queue id
+ * @param brokerName target broker name (`n`, required by 5.x proxies)
+ * @param bornTimestamp client epoch ms
+ * @returns the extFields
+ */
+export function buildSendHeader(
+  k: HeaderConstants,
+  p: PreparedMessage,
+  queueId: number,
+  brokerName: string,
+  bornTimestamp: number,
+): Record<string, string> {
+  return {
+    a: k.group,
+    b: p.topic,
+    c: k.createTopicKey,
+    d: k.defaultTopicQueueNums,
+    e: String(queueId),
+    f: String(p.sysFlag),
+    g: String(bornTimestamp),
+    h: String(p.flag),
+    i: p.properties,
+    j: "0",
+    k: "false",
+    m: p.batch ? "true" : "false",
+    n: brokerName,
+  };
+}
+
+const STATUS: Record<number, SendStatus> = {
+  [ResponseCode.SUCCESS]: "SEND_OK",
+  [ResponseCode.FLUSH_DISK_TIMEOUT]: "FLUSH_DISK_TIMEOUT",
+  [ResponseCode.FLUSH_SLAVE_TIMEOUT]: "FLUSH_SLAVE_TIMEOUT",
+  [ResponseCode.SLAVE_NOT_AVAILABLE]: "SLAVE_NOT_AVAILABLE",
+};
+
+/**
+ * Map a send response (Java `processSendResponse`): 0/10/11/12 → a SendResult, anything else →
+ * {@link BrokerError} carrying code, remark and address.
+ *
+ * @param res the response
+ * @param queue the queue sent to, topic WITHOUT namespace (queueId replaced by the response's)
+ * @param msgId client id(s)
+ * @param brokerAddr address that answered
+ * @returns the result
+ * @throws BrokerError on other codes; ProtocolError when a success lacks its fields
+ */
+export function processSendResponse(
+  res: RemotingCommand,
+  queue: MessageQueue,
+  msgId: string,
+  brokerAddr: string,
+): SendResult {
+  const status = STATUS[res.code];
+  if (status === undefined) throw new BrokerError(res.code, res.remark, brokerAddr);
+  const ext = res.extFields;
+  const offsetMsgId = ext?.msgId;
+  const queueOffset = Number(ext?.queueOffset);
+  if (offsetMsgId === undefined || !Number.isFinite(queueOffset)) {
+    throw new ProtocolError(`send response from ${brokerAddr} lacks msgId/queueOffset`);
+  }
+  const qid = ext!.queueId === undefined ? queue.queueId : Number(ext!.queueId);
+  const result: SendResult = {
+    status,
+    msgId,
+    offsetMsgId,
+    queue: { topic: queue.topic, brokerName: queue.brokerName, queueId: qid },
+    queueOffset,
+    regionId: ext!.MSG_REGION || "DefaultRegion",
+    traceOn: ext!.TRACE_ON !== "false",
+  };
+  if (ext!.transactionId !== undefined) result.transactionId = ext!.transactionId;
+  return result;
+}
+
+/**
+ * Java `MixAll.brokerVIPChannel`: the same host, port − 2.
+ *
+ * @param addr `host:port`
+ * @returns the VIP address
+ */
+export function vipAddress(addr: string): string {
+  const i = addr.lastIndexOf(":");
+  return addr.slice(0, i + 1) + String(Number(addr.slice(i + 1)) - 2);
+}
+
+/** What the kernel needs from the producer and its client instance. */
+export interface KernelEnv {
+  /** Remoting client. */
+  remoting: RemotingLike;
+  /** Header constants. */
+  header: HeaderConstants;
+  /** Header encoding. */
+  serializeType: 0 | 1;
+  /** Use port − 2. */
+  vipChannel: boolean;
+  /** Hooks, if any. */
+  hooks: ProducerHooks | undefined;
+  /** Namespace (hook contexts). */
+  namespace: string | undefined;
+  /** Name servers (hook contexts). */
+  nameServer: () => string;
+  /** This client's IP (hook contexts). */
+  clientIP: string;
+  /** Broker master address, if known. */
+  findBrokerAddress(brokerName: string): string | undefined;
+  /** Refresh the topic's route (Java `tryToFindTopicPublishInfo`). */
+  refreshRoute(topic: string): Promise<unknown>;
+  /** Strip the namespace from a wire topic. */
+  userTopic(topic: string): string;
+  /** Report a hook that threw in before/after (ignored otherwise, as Java logs it). */
+  onHookError(hook: string, error: unknown): void;
+}
+
+/**
+ * One attempt: resolve the broker, run hooks, write the request and map the answer.
+ *
+ * @param env producer environment
+ * @param p prepared message
+ * @param mq target queue (wire topic)
+ * @param mode SYNC/ASYNC wait for the answer; ONEWAY resolves once written
+ * @param timeoutMs time left in the budget
+ * @param signal abort signal
+ * @returns the result; undefined for one-way
+ */
+export async function sendKernel(
+  env: KernelEnv,
+  p: PreparedMessage,
+  mq: MessageQueue,
+  mode: CommunicationMode,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<SendResult | undefined> {
+  let addr = env.findBrokerAddress(mq.brokerName);
+  if (addr === undefined) {
+    await env.refreshRoute(p.topic);
+    addr = env.findBrokerAddress(mq.brokerName);
+    if (addr === undefined) {
+      throw new RouteNotFoundError(p.topic, {
+        cause: new Error(`The broker[${mq.brokerName}] not exist`),
+      });
+    }
+  }
+  if (env.vipChannel) addr = vipAddress(addr);
+  const hooks = env.hooks;
+  let ctx: SendMessageContext | undefined;
+  if (hooks !== undefined) {
+    hooks.checkForbidden?.({
+      nameServer: env.nameServer(),
+      group: env.header.group,
+      communicationMode: mode,
+      brokerAddr: addr,
+      message: p.message,
+      queue: mq,
+      unitMode: false,
+    });
+    if (hooks.sendMessageBefore !== undefined || hooks.sendMessageAfter !== undefined) {
+      ctx = {
+        producerGroup: env.header.group,
+        communicationMode: mode,
+        bornHost: env.clientIP,
+        brokerAddr: addr,
+        message: p.message,
+        queue: mq,
+        namespace: env.namespace,
+        msgType: p.msgType,
+      };
+      try {
+        hooks.sendMessageBefore?.(ctx);
+      } catch (e) {
+        env.onHookError("sendMessageBefore", e);
+      }
+    }
+  }
+  const request: RemotingCommand = {
+    code: p.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2,
+    language: LanguageCode.OTHER,
+    version: MQVersion.V4_9_4,
+    opaque: 0,
+    flag: 0,
+    extFields: buildSendHeader(env.header, p, mq.queueId, mq.brokerName, Date.now()),
+    body: p.sendBody,
+    serializeType: env.serializeType,
+  };
+  let result: SendResult | undefined;
+  try {
+    if (mode === "ONEWAY") {
+      await env.remoting.invokeOneway(addr, request, timeoutMs);
+    } else {
+      const res = await env.remoting.invoke(addr, request, timeoutMs, signal);
+      const queue = {
+        topic: env.userTopic(mq.topic),
+        brokerName: mq.brokerName,
+        queueId: mq.queueId,
+      };
+      result = processSendResponse(res, queue, p.msgId, addr);
+    }
+  } catch (e) {
+    if (ctx !== undefined && hooks!.sendMessageAfter !== undefined) {
+      ctx.exception = e as Error;
+      try {
+        hooks!.sendMessageAfter(ctx);
+      } catch (he) {
+        env.onHookError("sendMessageAfter", he);
+      }
+    }
+    throw e;
+  }
+  if (ctx !== undefined && hooks!.sendMessageAfter !== undefined) {
+    ctx.sendResult = result;
+    try {
+      hooks!.sendMessageAfter(ctx);
+    } catch (he) {
+      env.onHookError("sendMessageAfter", he);
+    }
+  }
+  return result;
+}

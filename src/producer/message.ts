@@ -1,0 +1,246 @@
+/**
+ * Turning a caller's {@link Message} (or a list of them) into what goes on the wire, once per
+ * send: validation (PROTOCOL.md §14, via validation.ts), the UTF-8 body, the properties string in
+ * the fixtures' order (TAGS, KEYS, UNIQ_KEY, WAIT, DELAY, TRAN_MSG, PGROUP, user properties), the
+ * client id, the namespace, and for batches the encoded body (Java `MessageBatch.generateFromList`).
+ * Retries reuse the prepared form, so the UNIQ_KEY stays the same across attempts as in Java.
+ *
+ * @module
+ */
+
+import { ValidationError } from "../errors.ts";
+import { MessageSysFlag } from "../remoting/codes.ts";
+import type { MessageCodec } from "../client/_codec.ts";
+import type { UniqIdGenerator } from "../codec/message-id.ts";
+import { wrapNamespace } from "../client/namespace.ts";
+import {
+  checkBatchMessage,
+  checkBody,
+  checkDelayTimeLevel,
+  checkFlag,
+  checkKeys,
+  checkProperties,
+  checkPropertyText,
+  checkTopic,
+} from "./validation.ts";
+import type { Message, MessageType } from "./types.ts";
+
+const NV = "\u0001";
+const SEP = "\u0002";
+const encoder = new TextEncoder();
+
+/** A message ready for the kernel. */
+export interface PreparedMessage {
+  /** The caller's message (single) or the first message (batch). */
+  readonly message: Message;
+  /** Every caller message of a batch; `undefined` for a single message. */
+  readonly messages: readonly Message[] | undefined;
+  /** Wire topic (namespace applied). */
+  readonly topic: string;
+  /** Raw body (single) or encoded batch body. */
+  readonly body: Uint8Array;
+  /** Body as sent: compressed when compression applied. */
+  sendBody: Uint8Array;
+  /** sysFlag header value (0x1|0x300 compressed, 0x4 transaction half). */
+  sysFlag: number;
+  /** User flag. */
+  readonly flag: number;
+  /** Properties header value. */
+  readonly properties: string;
+  /** Client id(s) for the SendResult: UNIQ_KEY, comma-joined for a batch. */
+  readonly msgId: string;
+  /** True for SEND_BATCH_MESSAGE. */
+  readonly batch: boolean;
+  /** Kind, for hooks. */
+  readonly msgType: MessageType;
+}
+
+/** What preparing needs from the producer. */
+export interface PrepareContext {
+  /** Namespace, if configured. */
+  namespace: string | undefined;
+  /** Producer group (namespace applied), for PGROUP. */
+  group: string;
+  /** Largest body. */
+  maxMessageSize: number;
+  /** UNIQ_KEY source. */
+  uniqIds: UniqIdGenerator;
+}
+
+function bodyBytes(body: unknown, field: string, max: number): Uint8Array {
+  const bytes = typeof body === "string" ? encoder.encode(body) : body;
+  checkBody(bytes, max, field);
+  return bytes;
+}
+
+/**
+ * Validate a message's fields and build its properties string with a fresh UNIQ_KEY.
+ *
+ * @param m the message
+ * @param prefix field prefix for errors ("" or "messages[i].")
+ * @param ctx producer context
+ * @param uniqKey the UNIQ_KEY to embed
+ * @returns the properties string
+ */
+function buildProperties(m: Message, prefix: string, ctx: PrepareContext, uniqKey: string): string {
+  let props = "";
+  if (m.tags !== undefined) {
+    checkPropertyText(prefix + "tags", m.tags);
+    if (m.tags.length > 0) props = "TAGS" + NV + m.tags;
+  }
+  if (m.keys !== undefined) {
+    checkKeys(m.keys, prefix + "keys");
+    const keys = typeof m.keys === "string" ? m.keys : m.keys.join(" ");
+    if (keys.length > 0) props += (props ? SEP : "") + "KEYS" + NV + keys;
+  }
+  props += (props ? SEP : "") + "UNIQ_KEY" + NV + uniqKey;
+  if (m.waitStoreMsgOK !== undefined && typeof m.waitStoreMsgOK !== "boolean") {
+    throw new ValidationError(prefix + "waitStoreMsgOK", "must be a boolean");
+  }
+  props += SEP + "WAIT" + NV + (m.waitStoreMsgOK === false ? "false" : "true");
+  if (m.delayTimeLevel !== undefined) {
+    checkDelayTimeLevel(m.delayTimeLevel, prefix + "delayTimeLevel");
+    // Java sendMessageInTransaction clears DELAY on half messages.
+    if (m.delayTimeLevel > 0 && !m.transactionPrepared) {
+      props += SEP + "DELAY" + NV + m.delayTimeLevel;
+    }
+  }
+  if (m.transactionPrepared) {
+    props += SEP + "TRAN_MSG" + NV + "true" + SEP + "PGROUP" + NV + ctx.group;
+  }
+  if (m.properties !== undefined) {
+    if (m.properties === null || typeof m.properties !== "object") {
+      throw new ValidationError(prefix + "properties", "must be an object of strings");
+    }
+    checkProperties(m.properties);
+    for (const k in m.properties) props += SEP + k + NV + m.properties[k];
+  }
+  return props;
+}
+
+function checkShape(m: unknown, field: string): asserts m is Message {
+  if (m === null || typeof m !== "object") throw new ValidationError(field, "must be an object");
+}
+
+function messageType(m: Message): MessageType {
+  if (m.transactionPrepared) return "Trans_Msg_Half";
+  if (m.delayTimeLevel !== undefined && m.delayTimeLevel > 0) return "Delay_Msg";
+  return "Normal_Msg";
+}
+
+/**
+ * Prepare one message (Java `Validators.checkMessage` + the property work of `sendKernelImpl`).
+ *
+ * @param m the message
+ * @param ctx producer context
+ * @returns the prepared message (not compressed yet: see {@link compressIfNeeded})
+ * @throws ValidationError naming the field
+ */
+export function prepareMessage(m: Message, ctx: PrepareContext): PreparedMessage {
+  checkShape(m, "message");
+  checkTopic(m.topic, "topic");
+  const body = bodyBytes(m.body, "body", ctx.maxMessageSize);
+  const flag = m.flag ?? 0;
+  checkFlag(flag, "flag");
+  const msgId = ctx.uniqIds.next();
+  const properties = buildProperties(m, "", ctx, msgId);
+  return {
+    message: m,
+    messages: undefined,
+    topic: wrapNamespace(ctx.namespace, m.topic),
+    body,
+    sendBody: body,
+    sysFlag: m.transactionPrepared ? MessageSysFlag.TRANSACTION_PREPARED : 0,
+    flag,
+    properties,
+    msgId,
+    batch: false,
+    msgType: messageType(m),
+  };
+}
+
+/**
+ * Compress a single message's body when it reaches `compressOver` (Java `tryToCompressMessage`):
+ * zlib at `level` through the codec, sysFlag |= 0x1 | 0x300. Batches are never compressed. A
+ * codec failure leaves the body uncompressed, as Java does.
+ *
+ * @param p prepared message (updated in place)
+ * @param codec the codec seam
+ * @param compressOver threshold in bytes
+ * @param level zlib level
+ */
+export async function compressIfNeeded(
+  p: PreparedMessage,
+  codec: MessageCodec,
+  compressOver: number,
+  level: number,
+): Promise<void> {
+  if (p.batch || p.body.length < compressOver) return;
+  try {
+    p.sendBody = await codec.compress(p.body, level);
+    p.sysFlag |= MessageSysFlag.COMPRESSED | MessageSysFlag.COMPRESSION_ZLIB;
+  } catch {
+    p.sendBody = p.body;
+  }
+}
+
+/**
+ * Prepare a batch (Java `DefaultMQProducer.batch`): every message validated (fields named
+ * `messages[i].…`), same topic, no delay, no retry topic, equal waitStoreMsgOK, each its own
+ * UNIQ_KEY; the batch header carries only `WAIT` (never UNIQ_KEY, see PROTOCOL.md §7.2); the
+ * encoded body must fit `maxMessageSize`.
+ *
+ * @param messages the messages
+ * @param ctx producer context
+ * @param codec the codec seam (encodes the records)
+ * @returns the prepared batch
+ * @throws ValidationError naming the field
+ */
+export async function prepareBatch(
+  messages: readonly Message[],
+  ctx: PrepareContext,
+  codec: MessageCodec,
+): Promise<PreparedMessage> {
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw new ValidationError("messages", "must be a non-empty array");
+  }
+  const records: { body: Uint8Array; flag: number; properties: string }[] = [];
+  const ids: string[] = [];
+  const first = messages[0];
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    const prefix = `messages[${i}].`;
+    checkShape(m, `messages[${i}]`);
+    checkTopic(m.topic, prefix + "topic");
+    checkBatchMessage(m, first, i);
+    if (m.transactionPrepared) {
+      throw new ValidationError(prefix + "transactionPrepared", "must be unset in a batch");
+    }
+    const body = bodyBytes(m.body, prefix + "body", ctx.maxMessageSize);
+    const flag = m.flag ?? 0;
+    checkFlag(flag, prefix + "flag");
+    const id = ctx.uniqIds.next();
+    ids.push(id);
+    records.push({ body, flag, properties: buildProperties(m, prefix, ctx, id) });
+  }
+  const body = await codec.encodeBatch(records);
+  if (body.length > ctx.maxMessageSize) {
+    throw new ValidationError(
+      "messages",
+      `encoded batch must be at most ${ctx.maxMessageSize} bytes, got ${body.length}`,
+    );
+  }
+  return {
+    message: first,
+    messages,
+    topic: wrapNamespace(ctx.namespace, first.topic),
+    body,
+    sendBody: body,
+    sysFlag: 0,
+    flag: 0,
+    properties: "WAIT" + NV + (first.waitStoreMsgOK === false ? "false" : "true"),
+    msgId: ids.join(","),
+    batch: true,
+    msgType: "Normal_Msg",
+  };
+}

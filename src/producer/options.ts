@@ -1,0 +1,247 @@
+/**
+ * Producer options: defaults (those of the Java `DefaultMQProducer` / `ClientConfig`) and
+ * validation. Every problem is a {@link ValidationError} naming `options.<name>`.
+ *
+ * @module
+ */
+
+import { ValidationError } from "../errors.ts";
+import type { MessageCodec } from "../client/_codec.ts";
+import type { Transport } from "../transport/types.ts";
+import type { ProducerHooks, ProducerOptions, TraceDispatcher } from "./types.ts";
+
+/** Java `MixAll.CLIENT_INNER_PRODUCER_GROUP`. */
+export const CLIENT_INNER_PRODUCER_GROUP = "CLIENT_INNER_PRODUCER";
+
+/** Options with every default filled in. */
+export interface ResolvedProducerOptions {
+  /** Producer group as given (namespace applied later). */
+  group: string;
+  /** Name-server addresses; empty when an address server is used. */
+  nameServer: string[];
+  /** Address-server URL, if any. */
+  addressServerUrl: string | undefined;
+  /** Address-server poll interval. */
+  addressServerPollIntervalMs: number;
+  /** Namespace, if any. */
+  namespace: string | undefined;
+  /** Total send budget. */
+  sendTimeoutMs: number;
+  /** Extra awaited-send attempts. */
+  retryTimesWhenSendFailed: number;
+  /** Extra async-send attempts. */
+  retryTimesWhenSendAsyncFailed: number;
+  /** Retry on a not-OK status. */
+  retryAnotherBrokerWhenNotStoreOK: boolean;
+  /** Compression threshold. */
+  compressOver: number;
+  /** zlib level. */
+  compressLevel: number;
+  /** Largest body. */
+  maxMessageSize: number;
+  /** Queues of auto-created topics. */
+  defaultTopicQueueNums: number;
+  /** Auto-create template topic. */
+  createTopicKey: string;
+  /** Latency fault tolerance on. */
+  sendLatencyFaultEnable: boolean;
+  /** Fault latency steps. */
+  latencyMax: number[] | undefined;
+  /** Fault isolation per step. */
+  notAvailableDuration: number[] | undefined;
+  /** Route refresh interval. */
+  pollNameServerIntervalMs: number;
+  /** Heartbeat interval. */
+  heartbeatIntervalMs: number;
+  /** VIP channel on. */
+  vipChannel: boolean;
+  /** Client IP, if given. */
+  clientIP: string | undefined;
+  /** Instance name, if given. */
+  instanceName: string | undefined;
+  /** Unit name, if given. */
+  unitName: string | undefined;
+  /** Transport override. */
+  transport: Transport | undefined;
+  /** Header encoding: 0 JSON, 1 ROCKETMQ. */
+  serializeType: 0 | 1;
+  /** Caller-owned codec. */
+  codec: MessageCodec | undefined;
+  /** Hooks. */
+  hooks: ProducerHooks | undefined;
+  /** Trace dispatcher. */
+  traceDispatcher: TraceDispatcher | undefined;
+  /** Shutdown drain deadline. */
+  shutdownTimeoutMs: number;
+}
+
+const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^\s:;\[\]]+):(\d{1,5})$/;
+
+/**
+ * Parse "h:p;h:p" (or an array of them) into a list of addresses.
+ *
+ * @param value the option value
+ * @param field field name for errors
+ * @returns the addresses, in order
+ * @throws ValidationError on a malformed address
+ */
+export function parseAddressList(value: string | string[], field: string): string[] {
+  const parts = (Array.isArray(value) ? value : value.split(";"))
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  for (const p of parts) {
+    const m = ADDRESS.exec(p);
+    if (m === null || Number(m[2]) > 65535) {
+      throw new ValidationError(field, `address "${p}" must be host:port`);
+    }
+  }
+  return parts;
+}
+
+function int(
+  options: ProducerOptions,
+  name: keyof ProducerOptions,
+  def: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const v = options[name];
+  if (v === undefined) return def;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw new ValidationError(`options.${name}`, `must be an integer in [${min}, ${max}]`);
+  }
+  return v;
+}
+
+function bool(options: ProducerOptions, name: keyof ProducerOptions, def: boolean): boolean {
+  const v = options[name];
+  if (v === undefined) return def;
+  if (typeof v !== "boolean") throw new ValidationError(`options.${name}`, "must be a boolean");
+  return v;
+}
+
+function str(options: ProducerOptions, name: keyof ProducerOptions): string | undefined {
+  const v = options[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || v.length === 0) {
+    throw new ValidationError(`options.${name}`, "must be a non-empty string");
+  }
+  return v;
+}
+
+function table(
+  options: ProducerOptions,
+  name: "latencyMax" | "notAvailableDuration",
+): number[] | undefined {
+  const v = options[name];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length === 0 || !v.every((n) => Number.isFinite(n) && n >= 0)) {
+    throw new ValidationError(`options.${name}`, "must be a non-empty array of numbers ≥ 0");
+  }
+  return [...v];
+}
+
+/**
+ * Validate the options and fill in defaults. The group itself is checked by the producer
+ * (message validation rules).
+ *
+ * @param options the caller's options
+ * @returns resolved options
+ * @throws ValidationError naming `options.<name>`
+ */
+export function resolveProducerOptions(options: ProducerOptions): ResolvedProducerOptions {
+  if (options === null || typeof options !== "object") {
+    throw new ValidationError("options", "must be an object");
+  }
+  if (typeof options.group !== "string") {
+    throw new ValidationError("options.group", "must be a string");
+  }
+  const nameServer = options.nameServer === undefined
+    ? []
+    : parseAddressList(options.nameServer, "options.nameServer");
+  const addressServerUrl = str(options, "addressServerUrl");
+  if (addressServerUrl !== undefined && !/^https?:\/\//.test(addressServerUrl)) {
+    throw new ValidationError("options.addressServerUrl", "must be an http(s) URL");
+  }
+  if (nameServer.length === 0 && addressServerUrl === undefined) {
+    throw new ValidationError(
+      "options.nameServer",
+      "a name-server address or options.addressServerUrl is required",
+    );
+  }
+  const latencyMax = table(options, "latencyMax");
+  const notAvailableDuration = table(options, "notAvailableDuration");
+  if ((latencyMax?.length ?? 7) !== (notAvailableDuration?.length ?? 7)) {
+    throw new ValidationError(
+      "options.notAvailableDuration",
+      "must have as many entries as options.latencyMax",
+    );
+  }
+  const serializeType = options.serializeType ?? "JSON";
+  if (serializeType !== "JSON" && serializeType !== "ROCKETMQ") {
+    throw new ValidationError("options.serializeType", 'must be "JSON" or "ROCKETMQ"');
+  }
+  const clientIP = str(options, "clientIP");
+  const namespace = str(options, "namespace");
+  if (namespace !== undefined && !/^[a-zA-Z0-9_-]+$/.test(namespace)) {
+    throw new ValidationError("options.namespace", "must match ^[a-zA-Z0-9_-]+$");
+  }
+  const instanceName = str(options, "instanceName");
+  const unitName = str(options, "unitName");
+  for (const [k, v] of [["instanceName", instanceName], ["unitName", unitName]] as const) {
+    if (v !== undefined && v.includes("@")) {
+      throw new ValidationError(`options.${k}`, 'must not contain "@"');
+    }
+  }
+  if (
+    options.hooks !== undefined && (options.hooks === null || typeof options.hooks !== "object")
+  ) {
+    throw new ValidationError("options.hooks", "must be an object");
+  }
+  const td = options.traceDispatcher;
+  if (
+    td !== undefined &&
+    (td === null || typeof td.start !== "function" || typeof td.shutdown !== "function")
+  ) {
+    throw new ValidationError("options.traceDispatcher", "must have start() and shutdown()");
+  }
+  const codec = options.codec;
+  if (
+    codec !== undefined &&
+    (codec === null || typeof codec.compress !== "function" ||
+      typeof codec.encodeBatch !== "function")
+  ) {
+    throw new ValidationError("options.codec", "must implement MessageCodec");
+  }
+  return {
+    group: options.group,
+    nameServer,
+    addressServerUrl,
+    addressServerPollIntervalMs: int(options, "addressServerPollIntervalMs", 120_000, 10),
+    namespace,
+    sendTimeoutMs: int(options, "sendTimeoutMs", 3000, 1),
+    retryTimesWhenSendFailed: int(options, "retryTimesWhenSendFailed", 2, 0, 100),
+    retryTimesWhenSendAsyncFailed: int(options, "retryTimesWhenSendAsyncFailed", 2, 0, 100),
+    retryAnotherBrokerWhenNotStoreOK: bool(options, "retryAnotherBrokerWhenNotStoreOK", false),
+    compressOver: int(options, "compressOver", 4096, 0),
+    compressLevel: int(options, "compressLevel", 5, 0, 9),
+    maxMessageSize: int(options, "maxMessageSize", 4 * 1024 * 1024, 1, 16 * 1024 * 1024),
+    defaultTopicQueueNums: int(options, "defaultTopicQueueNums", 4, 1, 1024),
+    createTopicKey: str(options, "createTopicKey") ?? "TBW102",
+    sendLatencyFaultEnable: bool(options, "sendLatencyFaultEnable", false),
+    latencyMax,
+    notAvailableDuration,
+    pollNameServerIntervalMs: int(options, "pollNameServerIntervalMs", 30_000, 10),
+    heartbeatIntervalMs: int(options, "heartbeatIntervalMs", 30_000, 10),
+    vipChannel: bool(options, "vipChannel", false),
+    clientIP,
+    instanceName,
+    unitName,
+    transport: options.transport,
+    serializeType: serializeType === "JSON" ? 0 : 1,
+    codec,
+    hooks: options.hooks,
+    traceDispatcher: td,
+    shutdownTimeoutMs: int(options, "shutdownTimeoutMs", 3000, 0),
+  };
+}

@@ -1,0 +1,484 @@
+/**
+ * The producer (Java `DefaultMQProducer` + `DefaultMQProducerImpl`): lifecycle, the per-producer
+ * publish-info table, route lookup with TBW102 auto-create, and the send entry points, which all
+ * go through the retry loop (send-loop.ts) and the kernel (kernel.ts).
+ *
+ * @example
+ * ```ts
+ * import { Producer } from "@rocketmq-edge/client";
+ *
+ * await using producer = new Producer({ nameServer: "127.0.0.1:9876", group: "orders" });
+ * await producer.start();
+ * const r = await producer.send({ topic: "Orders", body: "hello", tags: "TagA", keys: ["k1"] });
+ * console.log(r.status, r.msgId, r.queue);
+ * ```
+ *
+ * @module
+ */
+
+import { AbortedError, RouteNotFoundError, StateError, ValidationError } from "../errors.ts";
+import { MQFaultStrategy } from "../fault/fault-strategy.ts";
+import type { MessageCodec } from "../client/_codec.ts";
+import { TopicPublishInfo, topicRouteToPublishInfo } from "../route/publish-info.ts";
+import type { ClientInstance } from "../client/client-instance.ts";
+import {
+  type ClientInstanceFactories,
+  getOrCreateClientInstance,
+  releaseClientInstance,
+} from "../client/manager.ts";
+import { withoutNamespace, wrapNamespace } from "../client/namespace.ts";
+import { localIPv4, processId, uniqueTick } from "../client/_host.ts";
+import type { ProducerInner } from "../client/types.ts";
+import { checkGroup } from "./validation.ts";
+import {
+  CLIENT_INNER_PRODUCER_GROUP,
+  type ResolvedProducerOptions,
+  resolveProducerOptions,
+} from "./options.ts";
+import { ProducerEvents } from "./events.ts";
+import { compressIfNeeded, prepareBatch, type PreparedMessage, prepareMessage } from "./message.ts";
+import { type KernelEnv, sendKernel } from "./kernel.ts";
+import { asyncRetryPolicy, runSendLoop, syncRetryPolicy } from "./send-loop.ts";
+import type {
+  CommunicationMode,
+  Message,
+  MessageQueue,
+  ProducerOptions,
+  ProducerState,
+  SendCallback,
+  SendOptions,
+  SendResult,
+} from "./types.ts";
+import { SendTracker } from "./tracker.ts";
+
+/** A RocketMQ producer. See the module docs for an example. */
+export class Producer implements AsyncDisposable {
+  /** Instrumentation events ("producer.send", "client.route.changed", …; see events.ts). */
+  readonly events: ProducerEvents = new ProducerEvents();
+  /** Queue selection and latency fault tolerance (inspect `latencyFaultTolerance` for fault items). */
+  readonly faultStrategy: MQFaultStrategy;
+
+  readonly #opts: ResolvedProducerOptions;
+  readonly #group: string;
+  readonly #instanceName: string;
+  readonly #factories: ClientInstanceFactories;
+  readonly #publishInfo = new Map<string, TopicPublishInfo>();
+  readonly #tracker = new SendTracker();
+  #state: ProducerState = "CREATE_JUST";
+  #clientIP: string | undefined;
+  #instance: ClientInstance | undefined;
+  #env: KernelEnv | undefined;
+  #codec: MessageCodec | undefined;
+
+  /**
+   * Create a producer (not started).
+   *
+   * @param options options; see {@link ProducerOptions}
+   * @param factories test seam: replaces the remoting client / codec of a new client instance
+   * @throws ValidationError naming `options.<name>`
+   */
+  constructor(options: ProducerOptions, factories: ClientInstanceFactories = {}) {
+    this.#opts = resolveProducerOptions(options);
+    checkGroup(this.#opts.group, "options.group");
+    if (this.#opts.group === CLIENT_INNER_PRODUCER_GROUP) {
+      throw new ValidationError(
+        "options.group",
+        `can not equal ${CLIENT_INNER_PRODUCER_GROUP}, please specify another one`,
+      );
+    }
+    this.#group = wrapNamespace(this.#opts.namespace, this.#opts.group);
+    // Java changeInstanceNameToPID: "DEFAULT" becomes pid#nanoTime, one client per producer.
+    const name = this.#opts.instanceName;
+    this.#instanceName = name === undefined || name === "DEFAULT"
+      ? `${processId()}#${uniqueTick()}`
+      : name;
+    this.#clientIP = this.#opts.clientIP;
+    this.#factories = factories;
+    this.faultStrategy = new MQFaultStrategy({
+      sendLatencyFaultEnable: this.#opts.sendLatencyFaultEnable,
+      latencyMax: this.#opts.latencyMax,
+      notAvailableDuration: this.#opts.notAvailableDuration,
+    });
+  }
+
+  /** Lifecycle state. */
+  get state(): ProducerState {
+    return this.#state;
+  }
+
+  /** `clientIP@instanceName[@unitName]`; the IP part is empty before `start()` unless `clientIP` was given. */
+  get clientId(): string {
+    const id = `${this.#clientIP ?? ""}@${this.#instanceName}`;
+    return this.#opts.unitName ? `${id}@${this.#opts.unitName}` : id;
+  }
+
+  /** Producer group with namespace applied. */
+  get group(): string {
+    return this.#group;
+  }
+
+  /**
+   * Start: get or create the shared client instance, register the group, start the instance,
+   * heartbeat, start the trace dispatcher (a failure there is an event, not fatal).
+   *
+   * @throws StateError unless the state is CREATE_JUST; ValidationError when the group is taken
+   */
+  async start(): Promise<void> {
+    if (this.#state !== "CREATE_JUST") {
+      throw new StateError(this.#state, "The producer service state not OK, maybe started once");
+    }
+    this.#state = "START_FAILED";
+    let instance: ClientInstance | undefined;
+    try {
+      this.#clientIP ??= await localIPv4();
+      const o = this.#opts;
+      instance = getOrCreateClientInstance({
+        clientIP: this.#clientIP,
+        instanceName: this.#instanceName,
+        unitName: o.unitName,
+        nameServer: o.nameServer,
+        addressServerUrl: o.addressServerUrl,
+        addressServerPollIntervalMs: o.addressServerPollIntervalMs,
+        pollNameServerIntervalMs: o.pollNameServerIntervalMs,
+        heartbeatIntervalMs: o.heartbeatIntervalMs,
+        serializeType: o.serializeType,
+        transport: o.transport,
+      }, this.#factories);
+      if (!instance.registerProducer(this.#group, this.#inner)) {
+        this.#state = "CREATE_JUST";
+        const msg =
+          `The producer group[${this.#group}] has been created before, specify another name please.`;
+        instance = undefined;
+        throw new ValidationError("options.group", msg);
+      }
+      this.#publishInfo.set(o.createTopicKey, new TopicPublishInfo({ topic: o.createTopicKey }));
+      await instance.start();
+      this.#instance = instance;
+      this.#codec = o.codec ?? instance.codec;
+      this.#env = this.#kernelEnv(instance);
+      this.#state = "RUNNING";
+    } catch (e) {
+      if (instance !== undefined) {
+        instance.producerTable.delete(this.#group);
+        await releaseClientInstance(instance);
+      }
+      throw e;
+    }
+    await this.#instance.sendHeartbeatToAllBroker();
+    const td = this.#opts.traceDispatcher;
+    if (td !== undefined) {
+      try {
+        await td.start([...this.#instance.nameServers.addresses]);
+      } catch (error) {
+        this.events.emit("producer.trace.failed", { phase: "start", error });
+      }
+    }
+  }
+
+  /** The view of this producer the client instance uses. */
+  readonly #inner: ProducerInner = {
+    publishTopics: () => this.#publishInfo.keys(),
+    isPublishTopicNeedUpdate: (topic) => {
+      const info = this.#publishInfo.get(topic);
+      return info === undefined || !info.ok();
+    },
+    updateTopicPublishInfo: (topic, info) => {
+      // Java only replaces entries of topics this producer publishes to.
+      if (this.#publishInfo.has(topic)) this.#publishInfo.set(topic, info);
+    },
+    emit: (type, detail) => this.events.emit(type, detail),
+  };
+
+  #kernelEnv(instance: ClientInstance): KernelEnv {
+    const o = this.#opts;
+    return {
+      remoting: instance.remoting,
+      header: {
+        group: this.#group,
+        createTopicKey: o.createTopicKey,
+        defaultTopicQueueNums: String(o.defaultTopicQueueNums),
+      },
+      serializeType: o.serializeType,
+      vipChannel: o.vipChannel,
+      hooks: o.hooks,
+      namespace: o.namespace,
+      nameServer: () => instance.nameServers.addresses.join(";"),
+      clientIP: instance.clientIP,
+      findBrokerAddress: (b) => instance.findBrokerAddressInPublish(b),
+      refreshRoute: (topic) => this.#tryToFindTopicPublishInfo(topic),
+      userTopic: (t) => withoutNamespace(o.namespace, t),
+      onHookError: (hook, error) => this.events.emit("producer.hook.error", { hook, error }),
+    };
+  }
+
+  #running(): ClientInstance {
+    if (this.#state !== "RUNNING" || this.#instance === undefined) {
+      throw new StateError(this.#state, "The producer service state not OK");
+    }
+    return this.#instance;
+  }
+
+  /**
+   * Java `tryToFindTopicPublishInfo`: cache → name server → the createTopicKey route (auto-create).
+   *
+   * @param topic wire topic
+   * @returns usable publish info
+   * @throws RouteNotFoundError ("No route info of this topic") with the last lookup error as cause
+   */
+  async #tryToFindTopicPublishInfo(topic: string): Promise<TopicPublishInfo> {
+    let info = this.#publishInfo.get(topic);
+    if (info !== undefined && info.ok()) return info;
+    const instance = this.#running();
+    let cause: unknown;
+    if (info === undefined) this.#publishInfo.set(topic, new TopicPublishInfo({ topic }));
+    try {
+      await instance.updateTopicRouteInfoFromNameServer(topic);
+    } catch (e) {
+      cause = e;
+    }
+    info = this.#publishInfo.get(topic);
+    if (info !== undefined && (info.haveTopicRouterInfo || info.ok())) {
+      if (info.ok()) return info;
+      throw new RouteNotFoundError(topic, { cause });
+    }
+    try {
+      const o = this.#opts;
+      await instance.updateTopicRouteInfoFromNameServer(
+        topic,
+        true,
+        o.createTopicKey,
+        o.defaultTopicQueueNums,
+      );
+    } catch (e) {
+      cause = e;
+    }
+    info = this.#publishInfo.get(topic);
+    if (info === undefined || !info.ok()) throw new RouteNotFoundError(topic, { cause });
+    return info;
+  }
+
+  #budget(options: SendOptions | undefined): number {
+    const t = options?.timeoutMs;
+    if (t === undefined) return this.#opts.sendTimeoutMs;
+    if (typeof t !== "number" || !Number.isFinite(t) || t <= 0) {
+      throw new ValidationError("timeoutMs", "must be a positive number of milliseconds");
+    }
+    return t;
+  }
+
+  #queueOf(q: MessageQueue): MessageQueue {
+    return {
+      topic: wrapNamespace(this.#opts.namespace, q.topic),
+      brokerName: q.brokerName,
+      queueId: q.queueId,
+    };
+  }
+
+  /** The core of every send: Java sendDefaultImpl / sendSelectImpl / send(msg, mq). */
+  async #send(
+    p: PreparedMessage,
+    mode: CommunicationMode,
+    options: SendOptions | undefined,
+    begin: number,
+  ): Promise<SendResult | undefined> {
+    const env = this.#env!;
+    const timeoutMs = this.#budget(options);
+    const signal = this.#tracker.signal(options?.signal);
+    if (signal.aborted) throw new AbortedError("send aborted", { cause: signal.reason });
+    const o = this.#opts;
+    await compressIfNeeded(p, this.#codec!, o.compressOver, o.compressLevel);
+    const explicit = options?.queue;
+    if (explicit !== undefined) {
+      if (explicit === null || explicit.topic !== p.message.topic) {
+        throw new ValidationError("queue.topic", "message's topic not equal mq's topic");
+      }
+    }
+    const info = explicit === undefined
+      ? await this.#tryToFindTopicPublishInfo(p.topic)
+      : undefined;
+    let fixed: MessageQueue | undefined;
+    if (explicit !== undefined) fixed = this.#queueOf(explicit);
+    else if (options?.selector !== undefined) {
+      const userQueues = info!.messageQueueList.map((q) => ({
+        topic: withoutNamespace(o.namespace, q.topic),
+        brokerName: q.brokerName,
+        queueId: q.queueId,
+      }));
+      const chosen = options.selector(userQueues, p.message, options.arg);
+      if (chosen === null || typeof chosen !== "object" || typeof chosen.brokerName !== "string") {
+        throw new ValidationError("selector", "select message queue return null.");
+      }
+      fixed = this.#queueOf(chosen);
+    }
+    const policy = {
+      maxAttempts: fixed !== undefined || mode === "ONEWAY"
+        ? 1
+        : 1 + (mode === "ASYNC" ? o.retryTimesWhenSendAsyncFailed : o.retryTimesWhenSendFailed),
+      timeoutMs: timeoutMs - (Date.now() - begin),
+      retryOn: mode === "ASYNC" ? asyncRetryPolicy : syncRetryPolicy,
+      retryNotOk: mode === "SYNC" && fixed === undefined && o.retryAnotherBrokerWhenNotStoreOK,
+      topic: p.message.topic,
+    };
+    const fs = this.faultStrategy;
+    return await runSendLoop({
+      now: Date.now,
+      select: (last) => fixed ?? fs.selectOneMessageQueue(info!, last),
+      attempt: (mq, left) => sendKernel(env, p, mq, mode, left, signal),
+      // Java feeds the fault strategy only from sendDefaultImpl, not from queue/selector sends.
+      updateFaultItem: (b, l, iso) => {
+        if (fixed === undefined) fs.updateFaultItem(b, l, iso);
+      },
+      onRetry: (r) => this.events.emit("producer.send.retry", { ...r, topic: p.message.topic }),
+    }, policy);
+  }
+
+  async #tracked<T extends SendResult | undefined>(
+    mode: CommunicationMode,
+    prepare: () => PreparedMessage | Promise<PreparedMessage>,
+    options: SendOptions | undefined,
+  ): Promise<T> {
+    this.#running();
+    const begin = Date.now();
+    const done = this.#tracker.enter();
+    try {
+      const p = await prepare();
+      const r = await this.#send(p, mode, options, begin) as T;
+      this.events.emit("producer.send", { result: r, latencyMs: Date.now() - begin, mode });
+      return r;
+    } catch (error) {
+      this.events.emit("producer.send.failed", { error, mode });
+      throw error;
+    } finally {
+      done();
+    }
+  }
+
+  #prepareContext(instance: ClientInstance) {
+    return {
+      namespace: this.#opts.namespace,
+      group: this.#group,
+      maxMessageSize: this.#opts.maxMessageSize,
+      uniqIds: instance.uniqIds,
+    };
+  }
+
+  /**
+   * Send and wait for the broker's answer (Java sync send): up to 1 + retryTimesWhenSendFailed
+   * attempts within `timeoutMs`, each on another broker than the last.
+   *
+   * @param message the message
+   * @param options budget, signal, explicit queue or selector
+   * @returns the broker's result
+   * @throws ValidationError, StateError, RouteNotFoundError, TimeoutError, SendFailedError,
+   *   BrokerError (non-retriable codes), AbortedError
+   */
+  send(message: Message, options?: SendOptions): Promise<SendResult> {
+    return this.#tracked<SendResult>("SYNC", () => {
+      return prepareMessage(message, this.#prepareContext(this.#running()));
+    }, options);
+  }
+
+  /**
+   * Send without waiting for an answer: one attempt, resolved once the frame was written.
+   *
+   * @param message the message
+   * @param options budget, signal, explicit queue or selector
+   */
+  async sendOneway(message: Message, options?: SendOptions): Promise<void> {
+    await this.#tracked<undefined>("ONEWAY", () => {
+      return prepareMessage(message, this.#prepareContext(this.#running()));
+    }, options);
+  }
+
+  /**
+   * Java async send: the callback gets exactly one call. Transport failures (no answer) are
+   * retried on another broker up to retryTimesWhenSendAsyncFailed times; broker answers are final.
+   *
+   * @param message the message
+   * @param callback onSuccess / onException
+   * @param options budget, signal, explicit queue or selector
+   */
+  sendAsync(message: Message, callback: SendCallback, options?: SendOptions): void {
+    const call = (fn: () => void): void => {
+      try {
+        fn();
+      } catch (error) {
+        this.events.emit("producer.callback.error", { error });
+      }
+    };
+    this.#tracked<SendResult>("ASYNC", () => {
+      return prepareMessage(message, this.#prepareContext(this.#running()));
+    }, options).then(
+      (r) => call(() => callback.onSuccess(r)),
+      (e) => call(() => callback.onException(e instanceof Error ? e : new Error(String(e)))),
+    );
+  }
+
+  /**
+   * Send a batch (SEND_BATCH_MESSAGE) with the awaited-send retry rules. `msgId` of the result is
+   * the messages' ids comma-joined.
+   *
+   * @param messages same topic, no delay, no retry topic, equal waitStoreMsgOK
+   * @param options budget, signal, explicit queue or selector
+   * @returns the broker's result
+   */
+  sendBatch(messages: Message[], options?: SendOptions): Promise<SendResult> {
+    return this.#tracked<SendResult>("SYNC", () => {
+      const instance = this.#running();
+      return prepareBatch(messages, this.#prepareContext(instance), this.#codec!);
+    }, options);
+  }
+
+  /**
+   * The queues a topic can be sent to, fresh from the name server (Java `fetchPublishMessageQueues`).
+   *
+   * @param topic topic without namespace
+   * @returns the queues (topic without namespace)
+   * @throws RouteNotFoundError when the topic has no route
+   */
+  async fetchPublishMessageQueues(topic: string): Promise<MessageQueue[]> {
+    const instance = this.#running();
+    const wire = wrapNamespace(this.#opts.namespace, topic);
+    const route = await instance.getTopicRouteInfoFromNameServer(wire);
+    const list = route === undefined ? [] : topicRouteToPublishInfo(wire, route).messageQueueList;
+    if (list.length === 0) throw new RouteNotFoundError(topic);
+    return list.map((q) => ({ topic, brokerName: q.brokerName, queueId: q.queueId }));
+  }
+
+  /**
+   * Shut down: refuse new sends, wait for in-flight sends up to shutdownTimeoutMs, fail the rest
+   * (AbortedError), unregister from every broker, stop the trace dispatcher, release the client
+   * instance (last producer: sockets, timers, codec). Idempotent; a no-op before start.
+   */
+  async shutdown(): Promise<void> {
+    if (this.#state !== "RUNNING") return;
+    this.#state = "SHUTDOWN_ALREADY";
+    const instance = this.#instance!;
+    const tracker = this.#tracker;
+    if (!(await tracker.idle(this.#opts.shutdownTimeoutMs))) {
+      // Deadline passed: fail the rest. Aborted requests reject at once in the remoting client.
+      tracker.abort();
+      await tracker.idle(1000);
+    }
+    const unregisterTimeout = Math.max(100, Math.min(3000, this.#opts.shutdownTimeoutMs));
+    await instance.unregisterProducer(this.#group, unregisterTimeout);
+    const td = this.#opts.traceDispatcher;
+    if (td !== undefined) {
+      try {
+        await td.shutdown();
+      } catch (error) {
+        this.events.emit("producer.trace.failed", { phase: "shutdown", error });
+      }
+    }
+    await releaseClientInstance(instance);
+    // Whatever still waits (e.g. a route lookup on a dead name server) fails once its requests
+    // fail; every send promise settles before shutdown() resolves.
+    tracker.abort();
+    await tracker.idle(Infinity);
+  }
+
+  /** `await using` support: same as {@link shutdown}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The retry loop of a send (Java `sendDefaultImpl`, and `onExceptionImpl` for async sends), free
+ * of I/O so the budget and retry rules are unit-testable with a fake clock:
+ *
+ * - the time budget is shared: attempt n gets `budget − elapsed`; when nothing is left before an
+ *   attempt the send fails with {@link TimeoutError} (Java "sendDefaultImpl call timeout");
+ * - each retry asks the selector to avoid the broker of the previous attempt;
+ * - the fault strategy hears about every attempt: success → (latency, no isolation), failure →
+ *   (latency, isolation), abort → (latency, no isolation), as Java does;
+ * - which errors are retried is the policy's call ({@link syncRetryPolicy}, {@link asyncRetryPolicy});
+ *   a non-OK status is retried only with `retryNotOk` (retryAnotherBrokerWhenNotStoreOK);
+ * - when the attempts run out the error is a {@link SendFailedError} listing every attempt, the
+ *   brokers tried, the last response code and the last cause. A non-retriable error is rethrown
+ *   as is (Java rethrows the MQBrokerException), unless an earlier attempt produced a result.
+ *
+ * @module
+ */
+
+import {
+  AbortedError,
+  BrokerError,
+  ConnectionError,
+  ProtocolError,
+  RETRIABLE_BROKER_CODES,
+  RouteNotFoundError,
+  type SendAttempt,
+  SendFailedError,
+  TimeoutError,
+} from "../errors.ts";
+import type { MessageQueue } from "../route/message-queue.ts";
+import type { SendResult } from "./types.ts";
+
+/** What the loop drives. */
+export interface SendLoopDeps<R> {
+  /** Millisecond clock. */
+  now(): number;
+  /** Pick a queue, avoiding `lastBrokerName` when possible (fault strategy). */
+  select(lastBrokerName: string | undefined): MessageQueue;
+  /** One attempt with `timeoutMs` left. */
+  attempt(queue: MessageQueue, timeoutMs: number, attemptIndex: number): Promise<R>;
+  /** Fault strategy feedback. */
+  updateFaultItem(brokerName: string, latencyMs: number, isolation: boolean): void;
+  /** Called before retrying, with why. */
+  onRetry?(info: RetryInfo): void;
+}
+
+/** Why an attempt is retried. */
+export interface RetryInfo {
+  /** Index of the failed attempt (0-based). */
+  attempt: number;
+  /** Queue of the failed attempt. */
+  queue: MessageQueue;
+  /** The error, when it failed. */
+  error?: Error;
+  /** The result, when the status was not SEND_OK. */
+  result?: SendResult;
+}
+
+/** The rules of one send. */
+export interface SendLoopPolicy {
+  /** Attempts in total (≥ 1). */
+  maxAttempts: number;
+  /** Total budget, ms. */
+  timeoutMs: number;
+  /** Whether an attempt's error may be retried on another broker. */
+  retryOn(error: unknown): boolean;
+  /** Retry when the status is not SEND_OK (retryAnotherBrokerWhenNotStoreOK). */
+  retryNotOk: boolean;
+  /** Topic, for error messages. */
+  topic: string;
+}
+
+/**
+ * Awaited sends (Java sync mode): transport errors, protocol errors, unknown brokers and broker
+ * codes 1, 2, 14, 16, 17, 204, 205 are retried.
+ *
+ * @param e the attempt's error
+ * @returns true to retry
+ */
+export function syncRetryPolicy(e: unknown): boolean {
+  if (e instanceof BrokerError) return RETRIABLE_BROKER_CODES.has(e.responseCode);
+  return e instanceof ConnectionError || e instanceof TimeoutError ||
+    e instanceof ProtocolError || e instanceof RouteNotFoundError;
+}
+
+/**
+ * `sendAsync` (Java `onExceptionImpl`): only failures to get an answer are retried — the request
+ * could not be written, or no response came in time. Broker answers are final.
+ *
+ * @param e the attempt's error
+ * @returns true to retry
+ */
+export function asyncRetryPolicy(e: unknown): boolean {
+  return e instanceof ConnectionError || e instanceof TimeoutError;
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/**
+ * Run the attempts of one send.
+ *
+ * @param deps clock, selection, attempt, fault feedback
+ * @param policy budget and retry rules
+ * @returns the attempt's value (SendResult, or undefined for one-way)
+ * @throws TimeoutError when the budget ran out (cause: SendFailedError of the attempts so far);
+ *   SendFailedError when every attempt failed; a non-retriable attempt error as is
+ */
+export async function runSendLoop<R extends SendResult | undefined>(
+  deps: SendLoopDeps<R>,
+  policy: SendLoopPolicy,
+): Promise<R> {
+  const begin = deps.now();
+  const attempts: SendAttempt[] = [];
+  let lastBroker: string | undefined;
+  let notOk: R | undefined;
+  let callTimeout = false;
+  let times = 0;
+  for (; times < policy.maxAttempts; times++) {
+    const queue = deps.select(lastBroker);
+    lastBroker = queue.brokerName;
+    const start = deps.now();
+    const left = policy.timeoutMs - (start - begin);
+    if (left <= 0) {
+      callTimeout = true;
+      break;
+    }
+    try {
+      const r = await deps.attempt(queue, left, times);
+      deps.updateFaultItem(queue.brokerName, deps.now() - start, false);
+      if (r !== undefined && r.status !== "SEND_OK" && policy.retryNotOk) {
+        notOk = r;
+        if (times + 1 < policy.maxAttempts) deps.onRetry?.({ attempt: times, queue, result: r });
+        continue;
+      }
+      return r;
+    } catch (e) {
+      const elapsedMs = deps.now() - start;
+      const aborted = e instanceof AbortedError;
+      deps.updateFaultItem(queue.brokerName, elapsedMs, !aborted);
+      const error = asError(e);
+      attempts.push({ brokerName: queue.brokerName, queueId: queue.queueId, elapsedMs, error });
+      if (aborted || !policy.retryOn(e)) {
+        if (notOk !== undefined) return notOk;
+        throw e;
+      }
+      if (times + 1 < policy.maxAttempts) deps.onRetry?.({ attempt: times, queue, error });
+    }
+  }
+  if (notOk !== undefined) return notOk;
+  const elapsed = deps.now() - begin;
+  const last = attempts.at(-1)?.error;
+  const failed = new SendFailedError(
+    `Send [${times}] times, still failed, cost [${elapsed}]ms, Topic: ${policy.topic}, ` +
+      `BrokersSent: [${attempts.map((a) => a.brokerName).join(", ")}]` +
+      (last ? `: ${last.message}` : ""),
+    attempts,
+    last instanceof Error && "retriable" in last ? Boolean(last.retriable) : true,
+    last,
+  );
+  if (callTimeout) {
+    throw new TimeoutError(
+      `send to ${policy.topic} timed out: budget of ${policy.timeoutMs} ms spent after ${attempts.length} attempt(s)`,
+      policy.timeoutMs,
+      { cause: failed },
+    );
+  }
+  throw failed;
+}

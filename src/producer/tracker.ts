@@ -1,0 +1,81 @@
+/**
+ * In-flight send tracking for `shutdown()`: a counter (no per-send allocation besides the release
+ * closure), a shared shutdown `AbortController` whose signal every send passes to the remoting
+ * client, and a waiter that resolves when the counter reaches zero or a deadline passes.
+ *
+ * @module
+ */
+
+import { AbortedError } from "../errors.ts";
+import { unrefTimer } from "../client/timers.ts";
+
+/** Counts in-flight sends and aborts them on shutdown. */
+export class SendTracker {
+  #count = 0;
+  #waiters: (() => void)[] = [];
+  readonly #shutdown = new AbortController();
+
+  /** Number of sends in flight. */
+  get inFlight(): number {
+    return this.#count;
+  }
+
+  /**
+   * Count a send in.
+   *
+   * @returns the function that counts it out (call exactly once)
+   */
+  enter(): () => void {
+    this.#count++;
+    return () => {
+      if (--this.#count === 0 && this.#waiters.length > 0) {
+        const w = this.#waiters;
+        this.#waiters = [];
+        for (const f of w) f();
+      }
+    };
+  }
+
+  /**
+   * The signal a send passes down: the shutdown signal, combined with the caller's if any.
+   *
+   * @param user the caller's signal
+   * @returns the signal to use
+   */
+  signal(user: AbortSignal | undefined): AbortSignal {
+    if (user === undefined) return this.#shutdown.signal;
+    return AbortSignal.any([user, this.#shutdown.signal]);
+  }
+
+  /**
+   * Wait until no send is in flight or `timeoutMs` passed.
+   *
+   * @param timeoutMs deadline
+   * @returns true when idle
+   */
+  idle(timeoutMs: number): Promise<boolean> {
+    if (this.#count === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        resolve(true);
+      };
+      this.#waiters.push(done);
+      if (Number.isFinite(timeoutMs)) {
+        timer = setTimeout(() => {
+          this.#waiters = this.#waiters.filter((f) => f !== done);
+          resolve(this.#count === 0);
+        }, timeoutMs);
+        unrefTimer(timer);
+      }
+    });
+  }
+
+  /** Abort every send still in flight (they reject with AbortedError). */
+  abort(): void {
+    if (!this.#shutdown.signal.aborted) {
+      this.#shutdown.abort(new AbortedError("the producer was shut down"));
+    }
+  }
+}
