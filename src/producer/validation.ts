@@ -142,27 +142,32 @@ export function checkPropertyText(field: string, value: unknown): asserts value 
  * 0x01/0x02, names not in {@link RESERVED_PROPERTY_NAMES}. Errors name `properties.<name>`.
  *
  * @param props user properties
+ * @param field field prefix for the error (default "properties"; e.g. `messages[2].properties`)
  * @throws ValidationError
  */
 export function checkProperties(
   props: Iterable<readonly [string, unknown]> | Readonly<Record<string, unknown>>,
+  field = "properties",
 ): void {
+  if (typeof props !== "object" || props === null) {
+    throw new ValidationError(field, "must be an object mapping names to strings");
+  }
   const entries = Symbol.iterator in props
     ? props as Iterable<readonly [string, unknown]>
     : Object.entries(props);
   for (const [name, value] of entries) {
-    const field = `properties.${name}`;
+    const f = `${field}.${name}`;
     if (typeof name !== "string" || name.trim() === "") {
-      throw new ValidationError(field, "name must not be blank");
+      throw new ValidationError(f, "name must not be blank");
     }
     if (hasSeparator(name)) {
-      throw new ValidationError(field, "name must not contain the characters \\u0001 or \\u0002");
+      throw new ValidationError(f, "name must not contain the characters \\u0001 or \\u0002");
     }
     if (RESERVED_PROPERTY_NAMES.has(name)) {
-      throw new ValidationError(field, `name is reserved by RocketMQ (${name})`);
+      throw new ValidationError(f, `name is reserved by RocketMQ (${name})`);
     }
-    checkPropertyText(field, value);
-    if (value.trim() === "") throw new ValidationError(field, "value must not be blank");
+    checkPropertyText(f, value);
+    if (value.trim() === "") throw new ValidationError(f, "value must not be blank");
   }
 }
 

@@ -107,6 +107,16 @@ Deno.test("checkProperties: reserved names, blanks, separators; field properties
     "must not contain the characters \\u0001 or \\u0002",
   );
   rejects(() => checkProperties({ a: 5 }), "properties.a", "must be a string, got number");
+  rejects(
+    () => checkProperties({ WAIT: "x" }, "messages[1].properties"),
+    "messages[1].properties.WAIT",
+    /reserved/,
+  );
+  rejects(
+    () => checkProperties("a=b" as never),
+    "properties",
+    "must be an object mapping names to strings",
+  );
 });
 
 Deno.test("checkPropertyText, checkKeys, checkFlag, checkDelayTimeLevel, checkIntegerOption", () => {
