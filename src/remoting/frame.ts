@@ -140,7 +140,9 @@ function checkTotalLength(totalLength: number, maxFrameLength: number): void {
  * @throws ProtocolError on any malformed input
  */
 export function decodeFrame(frame: Uint8Array): RemotingCommand {
-  if (frame.length < 8) throw new ProtocolError(`frame of ${frame.length} bytes is shorter than 8`);
+  if (frame.length < 4) {
+    throw new ProtocolError(`frame of ${frame.length} bytes is shorter than its length prefix`);
+  }
   const totalLength = new DataView(frame.buffer, frame.byteOffset, 4).getInt32(0);
   checkTotalLength(totalLength, MAX_FRAME_LENGTH);
   if (totalLength + 4 !== frame.length) {
