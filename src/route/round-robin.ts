@@ -28,8 +28,9 @@ export class RoundRobinIndex {
    */
   constructor(random: RandomSource = Math.random) {
     this.#random = random;
-    // Java: random.nextInt(), any 32-bit value including negatives.
-    this.#value = toInt32(Math.floor(random() * 0x1_0000_0000));
+    // Java 4.9: Math.abs(random.nextInt()), where Math.abs(MIN_VALUE) stays MIN_VALUE.
+    const r = toInt32(Math.floor(random() * 0x1_0000_0000));
+    this.#value = r === -0x80000000 ? r : Math.abs(r);
   }
 
   /** The raw signed 32-bit counter value (for tests and diagnostics). */

@@ -140,7 +140,11 @@ Deno.test("round-robin: starts at the random value, increments, masks the sign b
   assert.equal(idx.value, 5);
   assert.equal(idx.incrementAndGet(), 6);
   const neg = new RoundRobinIndex(startAt(-3));
-  assert.equal(neg.incrementAndGet(), -2 & 0x7fffffff);
+  assert.equal(neg.value, 3, "Java starts at Math.abs(nextInt())");
+  assert.equal(neg.incrementAndGet(), 4);
+  const min = new RoundRobinIndex(startAt(-0x80000000));
+  assert.equal(min.value, -0x80000000, "Math.abs(MIN_VALUE) stays negative");
+  assert.equal(min.incrementAndGet(), 0x7fffffff & (-0x80000000 + 1));
   const top = new RoundRobinIndex(startAt(0x7fffffff));
   assert.equal(top.incrementAndGet(), 0, "2^31 wraps to MIN_VALUE, masked to 0");
   assert.equal(top.value, -0x80000000);
@@ -168,9 +172,9 @@ Deno.test("selectOneMessageQueue(lastBrokerName): skips the last broker when ano
   const info = topicRouteToPublishInfo(
     "T",
     route([["broker-a", 2, 6], ["broker-b", 1, 6]], [["broker-a", A], ["broker-b", B]]),
-    startAt(-1),
+    startAt(0),
   );
-  // list: a/0 a/1 b/0; index 0 → a/0 skipped, 1 → a/1 skipped, 2 → b/0.
+  // list: a/0 a/1 b/0; index 1 → a/1 skipped, 2 → b/0.
   assert.equal(names([info.selectOneMessageQueue("broker-a")])[0], "broker-b/0");
   // index 3 → a/0 (not b).
   assert.equal(names([info.selectOneMessageQueue("broker-b")])[0], "broker-a/0");
