@@ -1,7 +1,9 @@
 /**
- * The one place the embedded cluster gets its frame codec from.
+ * The one place the embedded cluster gets its frame codec from: the project's codec
+ * (`src/remoting/frame.ts`), so the cluster's answers are checked by the same code that clients
+ * use — and the fixture replay tests check both against the recordings.
  *
  * @module
  */
 
-export { decodeFrame, encodeFrame, FrameDecoder } from "./_codec.ts";
+export { decodeFrame, encodeFrame, FrameDecoder } from "../remoting/frame.ts";
