@@ -160,3 +160,23 @@ Deno.test("cloneTopicRouteData is deep", () => {
   assert.equal(FIXTURE_TOPIC.queueDatas[0].perm, 6);
   assert.equal(c.orderTopicConf, "a:1");
 });
+
+Deno.test("route: 5.x fields (acting master, zone, static-topic mapping with negative keys) are tolerated", () => {
+  const r = parseTopicRouteData(
+    '{"brokerDatas":[{"brokerAddrs":{1:"127.0.0.1:10912"},"brokerName":"b","cluster":"c",' +
+      '"enableActingMaster":true,"zoneName":"z1"}],"filterServerTable":{},"queueDatas":' +
+      '[{"brokerName":"b","perm":6,"readQueueNums":2,"topicSysFlag":0,"writeQueueNums":2}],' +
+      '"topicQueueMappingByBroker":{"b":{"topic":"T","scope":"s","totalQueues":2,"bname":"b",' +
+      '"epoch":1,"dirty":false,"currIdMap":{-1:0,0:1}}}}',
+  );
+  assert.deepEqual(r.brokerDatas[0], {
+    cluster: "c",
+    brokerName: "b",
+    brokerAddrs: { "1": "127.0.0.1:10912" },
+    enableActingMaster: true,
+    zoneName: "z1",
+  });
+  assert.equal("topicQueueMappingByBroker" in r, false);
+  // No master (id 0): nothing to publish to.
+  assert.equal(topicRouteToPublishInfo("T", r).ok(), false);
+});
