@@ -32,15 +32,17 @@ export class NameServerList {
    * @param remoting where requests go
    * @param addresses initial addresses (may be empty when an address server is used)
    * @param onFailover called when a request failed on one address and the next is tried
+   * @param startIndex first address index (default random, as Java)
    */
   constructor(
     remoting: RemotingLike,
     addresses: readonly string[],
     onFailover: (from: string, to: string | undefined, error: unknown) => void,
+    startIndex: number = Math.floor(Math.random() * 1024),
   ) {
     this.#remoting = remoting;
     this.#onFailover = onFailover;
-    this.#index = Math.floor(Math.random() * 1024);
+    this.#index = startIndex;
     this.update(addresses);
   }
 

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { NameServerList } from "../../src/client/name-server.ts";
+import type { RemotingLike } from "../../src/client/types.ts";
+import type { RemotingCommand } from "../../src/remoting/command.ts";
+import { ConnectionError, TimeoutError } from "../../src/errors.ts";
+import { withoutNamespace, wrapNamespace } from "../../src/client/namespace.ts";
+import { buildClientId } from "../../src/client/manager.ts";
+
+function fakeRemoting(dead: Set<string>, log: string[]): RemotingLike {
+  return {
+    invoke(address: string, request: RemotingCommand): Promise<RemotingCommand> {
+      log.push(address);
+      if (dead.has(address)) {
+        return Promise.reject(
+          address.endsWith(":2")
+            ? new TimeoutError("no answer", 10)
+            : new ConnectionError(address, "refused"),
+        );
+      }
+      return Promise.resolve({ ...request, code: 0, flag: 1 });
+    },
+    invokeOneway: () => Promise.resolve(),
+    closeConnection: (a) => log.push(`close ${a}`),
+    close: () => Promise.resolve(),
+  };
+}
+
+const REQ: RemotingCommand = {
+  code: 105,
+  language: 7,
+  version: 401,
+  opaque: 0,
+  flag: 0,
+  serializeType: 0,
+};
+
+Deno.test("name-server list: rotates past dead addresses and sticks to the live one", async () => {
+  const log: string[] = [];
+  const failovers: [string, string | undefined][] = [];
+  const list = new NameServerList(
+    fakeRemoting(new Set(["h:1", "h:2"]), log),
+    ["h:1", "h:2", "h:3"],
+    (from, to) => failovers.push([from, to]),
+    0,
+  );
+  assert.equal((await list.invoke(REQ, 100)).code, 0);
+  assert.deepEqual(log, ["h:1", "close h:1", "h:2", "close h:2", "h:3"]);
+  assert.deepEqual(failovers, [["h:1", "h:2"], ["h:2", "h:3"]]);
+  assert.equal(list.chosen, "h:3");
+  log.length = 0;
+  await list.invoke(REQ, 100);
+  assert.deepEqual(log, ["h:3"]);
+});
+
+Deno.test("name-server list: all dead → last transport error; empty → ConnectionError", async () => {
+  const list = new NameServerList(
+    fakeRemoting(new Set(["h:1", "h:2"]), []),
+    ["h:1", "h:2"],
+    () => {},
+    1,
+  );
+  await assert.rejects(list.invoke(REQ, 100), ConnectionError);
+  const empty = new NameServerList(fakeRemoting(new Set(), []), [], () => {});
+  await assert.rejects(empty.invoke(REQ, 100), ConnectionError);
+  assert.equal(empty.update(["h:9"]), true);
+  assert.equal(empty.update(["h:9"]), false);
+  assert.equal((await empty.invoke(REQ, 100)).code, 0);
+});
+
+Deno.test("namespace wrapping follows Java NamespaceUtil", () => {
+  assert.equal(wrapNamespace("ns", "T"), "ns%T");
+  assert.equal(wrapNamespace("ns", "ns%T"), "ns%T");
+  assert.equal(wrapNamespace("ns", "%RETRY%G"), "%RETRY%ns%G");
+  assert.equal(wrapNamespace("ns", "TBW102"), "TBW102");
+  assert.equal(wrapNamespace(undefined, "T"), "T");
+  assert.equal(withoutNamespace("ns", "ns%T"), "T");
+  assert.equal(withoutNamespace("ns", "%RETRY%ns%G"), "%RETRY%G");
+  assert.equal(withoutNamespace("ns", "other%T"), "other%T");
+});
+
+Deno.test("clientId is ip@instance[@unit]", () => {
+  assert.equal(buildClientId("10.0.0.5", "123#456"), "10.0.0.5@123#456");
+  assert.equal(buildClientId("10.0.0.5", "i", "u"), "10.0.0.5@i@u");
+});

@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { runSendLoop, type SendLoopPolicy, syncRetryPolicy } from "../../src/producer/send-loop.ts";
+import type { MessageQueue, SendResult } from "../../src/producer/types.ts";
+import {
+  BrokerError,
+  ConnectionError,
+  SendFailedError,
+  TimeoutError,
+  ValidationError,
+} from "../../src/errors.ts";
+
+const Q = (b: string): MessageQueue => ({ topic: "T", brokerName: b, queueId: 0 });
+const ok = (b: string, status: SendResult["status"] = "SEND_OK"): SendResult => ({
+  status,
+  msgId: "m",
+  offsetMsgId: "o",
+  queue: Q(b),
+  queueOffset: 0,
+  regionId: "DefaultRegion",
+  traceOn: true,
+});
+
+function harness(outcomes: ((b: string, left: number) => SendResult | Error)[], costs: number[]) {
+  let t = 1000;
+  const faults: [string, number, boolean][] = [];
+  const lefts: number[] = [];
+  const brokers = ["a", "b"];
+  let i = 0;
+  return {
+    faults,
+    lefts,
+    deps: {
+      now: () => t,
+      select: (last: string | undefined) => Q(last === "a" ? "b" : last === "b" ? "a" : brokers[0]),
+      attempt: (q: MessageQueue, left: number, n: number): Promise<SendResult> => {
+        lefts.push(left);
+        t += costs[n] ?? 0;
+        const r = outcomes[i++](q.brokerName, left);
+        return r instanceof Error ? Promise.reject(r) : Promise.resolve(r);
+      },
+      updateFaultItem: (b: string, l: number, iso: boolean) => faults.push([b, l, iso]),
+    },
+  };
+}
+
+const policy = (p: Partial<SendLoopPolicy> = {}): SendLoopPolicy => ({
+  maxAttempts: 3,
+  timeoutMs: 3000,
+  retryOn: syncRetryPolicy,
+  retryNotOk: false,
+  topic: "T",
+  ...p,
+});
+
+Deno.test("send loop: retries on another broker with the budget that is left", async () => {
+  const h = harness([
+    () => new BrokerError(1, "x", "a:1"),
+    () => new ConnectionError("b:1", "refused"),
+    (b) => ok(b),
+  ], [100, 200, 50]);
+  const r = await runSendLoop(h.deps, policy());
+  assert.equal(r.queue.brokerName, "a");
+  assert.deepEqual(h.lefts, [3000, 2900, 2700]);
+  assert.deepEqual(h.faults, [["a", 100, true], ["b", 200, true], ["a", 50, false]]);
+});
+
+Deno.test("send loop: budget spent before an attempt → TimeoutError with the attempts", async () => {
+  const h = harness([() => new TimeoutError("slow", 1000), () => ok("b")], [1000, 0]);
+  await assert.rejects(runSendLoop(h.deps, policy({ timeoutMs: 1000 })), (e: unknown) => {
+    assert.ok(e instanceof TimeoutError);
+    assert.ok(e.cause instanceof SendFailedError);
+    assert.equal(e.cause.attempts.length, 1);
+    return true;
+  });
+  assert.deepEqual(h.lefts, [1000]);
+});
+
+Deno.test("send loop: attempts exhausted → SendFailedError; non-retriable thrown as is", async () => {
+  const h = harness([1, 14, 17].map((c) => () => new BrokerError(c, "r", "x:1")), [1, 1, 1]);
+  await assert.rejects(runSendLoop(h.deps, policy()), (e: unknown) => {
+    assert.ok(e instanceof SendFailedError);
+    assert.deepEqual(e.brokersTried, ["a", "b", "a"]);
+    assert.equal(e.lastResponseCode, 17);
+    assert.ok(e.cause instanceof BrokerError);
+    return true;
+  });
+  const h2 = harness([() => new BrokerError(13, "illegal", "x:1")], [1]);
+  await assert.rejects(runSendLoop(h2.deps, policy()), (e) => e instanceof BrokerError);
+  const h3 = harness([() => new ValidationError("f", "r")], [1]);
+  await assert.rejects(runSendLoop(h3.deps, policy()), ValidationError);
+});
+
+Deno.test("send loop: not-OK status returned, or retried with retryNotOk", async () => {
+  const h = harness([(b) => ok(b, "FLUSH_DISK_TIMEOUT")], [1]);
+  assert.equal((await runSendLoop(h.deps, policy())).status, "FLUSH_DISK_TIMEOUT");
+  const h2 = harness([(b) => ok(b, "SLAVE_NOT_AVAILABLE"), (b) => ok(b)], [1, 1]);
+  const r = await runSendLoop(h2.deps, policy({ retryNotOk: true }));
+  assert.equal(r.status, "SEND_OK");
+  assert.equal(r.queue.brokerName, "b");
+  const h3 = harness([1, 2, 3].map(() => (b: string) => ok(b, "FLUSH_SLAVE_TIMEOUT")), [1, 1, 1]);
+  assert.equal(
+    (await runSendLoop(h3.deps, policy({ retryNotOk: true }))).status,
+    "FLUSH_SLAVE_TIMEOUT",
+  );
+});
+
+Deno.test("retry policy: Java 4.9 codes plus SYSTEM_BUSY, transport errors", () => {
+  for (const c of [1, 2, 14, 16, 17, 204, 205]) {
+    assert.equal(syncRetryPolicy(new BrokerError(c, "", "x")), true);
+  }
+  for (const c of [3, 13, 15, 215]) {
+    assert.equal(syncRetryPolicy(new BrokerError(c, "", "x")), false);
+  }
+  assert.equal(syncRetryPolicy(new ConnectionError("x", "y")), true);
+  assert.equal(syncRetryPolicy(new Error("hook")), false);
+});
