@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { buildSendHeader, processSendResponse, vipAddress } from "../../src/producer/kernel.ts";
 import { prepareMessage } from "../../src/producer/message.ts";
 import { BrokerError } from "../../src/errors.ts";
-import { UniqIdGenerator } from "../../src/codec/message-id.ts";
+import type { UniqIdGenerator } from "../../src/codec/message-id.ts";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
 
 const fixture = JSON.parse(
