@@ -5,6 +5,9 @@ import { detectTransport } from "../../src/transport/detect.ts";
 import { nodeTransport } from "../../src/transport/node.ts";
 import { ConnectionError } from "../../src/errors.ts";
 import type { RawSocket, Transport } from "../../src/transport/types.ts";
+import { RemotingClient } from "../../src/remoting/client.ts";
+import type { RemotingCommand } from "../../src/remoting/command.ts";
+import { encodeFrame, FrameDecoder } from "../../src/remoting/frame.ts";
 
 /** A loopback echo server; `pauseFirst` delays reading until `resume()` so writers see back-pressure. */
 interface EchoServer {
@@ -91,6 +94,32 @@ async function open(transport: Transport, port: number): Promise<Opened> {
   };
 }
 
+/** A loopback remoting peer answering every request with code 0, its opaque and its body. */
+function startRemotingEcho(): Promise<{ address: string; close: () => Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    const decoder = new FrameDecoder((cmd: RemotingCommand) => {
+      socket.write(encodeFrame({ ...cmd, code: 0, flag: 1, remark: undefined }));
+    });
+    socket.on("data", (chunk: Uint8Array) => decoder.push(chunk));
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      resolve({
+        address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
 function concat(chunks: Uint8Array[]): Uint8Array {
   let n = 0;
   for (const c of chunks) n += c.length;
@@ -152,6 +181,37 @@ for (const transport of transports) {
       await c.closed;
       assert.equal(c.closeCalls(), 1);
     } finally {
+      await server.close();
+    }
+  });
+
+  test(`${transport.name}: RemotingClient round trips, pipelined, over this adapter`, async () => {
+    const server = await startRemotingEcho();
+    const client = new RemotingClient({ transport });
+    try {
+      const calls: Promise<RemotingCommand>[] = [];
+      for (let i = 0; i < 500; i++) {
+        const body = new TextEncoder().encode(`message ${i}`);
+        calls.push(client.invoke(server.address, {
+          code: 310,
+          language: 7,
+          version: 401,
+          opaque: 0,
+          flag: 0,
+          extFields: { topic: "T" },
+          body,
+          serializeType: i % 2 === 0 ? 0 : 1,
+        }, 10_000));
+      }
+      const responses = await Promise.all(calls);
+      responses.forEach((r, i) => {
+        assert.equal(r.code, 0);
+        assert.equal(r.serializeType, i % 2 === 0 ? 0 : 1);
+        assert.equal(new TextDecoder().decode(r.body), `message ${i}`);
+      });
+      assert.equal(client.pendingRequests, 0);
+    } finally {
+      await client.close();
       await server.close();
     }
   });
