@@ -2,20 +2,60 @@
  * rocketmq-edge: a RocketMQ producer for Deno, Bun, Node and edge runtimes, speaking the native
  * "remoting" TCP protocol of Apache RocketMQ 4.9.x and 5.x.
  *
- * @example Typed errors
- * ```ts
- * import { RocketMQError } from "@rocketmq-edge/client";
+ * The {@link Producer} follows the Java `DefaultMQProducer`: route lookup from the name server
+ * (with TBW102 auto-create), round-robin queue selection with optional latency fault tolerance, a
+ * retry loop that shares one timeout budget across attempts and avoids the broker that just
+ * failed, compression of large bodies, batches, one-way and callback sends, heartbeats and route
+ * refresh. Every error is a typed {@link RocketMQError} that says whether it is retriable.
  *
+ * @example Send a message
+ * ```ts
+ * import { Producer } from "@rocketmq-edge/client";
+ *
+ * await using producer = new Producer({ nameServer: "127.0.0.1:9876", group: "orders" });
+ * await producer.start();
+ * const r = await producer.send({ topic: "Orders", body: "hello", tags: "TagA", keys: ["k1"] });
+ * console.log(r.status, r.msgId, r.offsetMsgId, r.queue.brokerName, r.queueOffset);
+ * ```
+ *
+ * @example Handle failures
+ * ```ts
+ * import { Producer, RocketMQError, SendFailedError } from "@rocketmq-edge/client";
+ *
+ * const producer = new Producer({ nameServer: "127.0.0.1:9876", group: "orders" });
+ * await producer.start();
  * try {
- *   throw new RocketMQError("CLIENT", "example", false);
+ *   await producer.send({ topic: "Orders", body: "hello" }, { timeoutMs: 1000 });
  * } catch (e) {
- *   if (e instanceof RocketMQError) console.log(e.code, e.retriable);
+ *   if (e instanceof SendFailedError) console.log(e.brokersTried, e.lastResponseCode);
+ *   else if (e instanceof RocketMQError) console.log(e.code, e.retriable, e.message);
+ * } finally {
+ *   await producer.shutdown();
  * }
  * ```
  *
  * @module
  */
 
+export { Producer } from "./src/producer/producer.ts";
+export { ProducerEvents } from "./src/producer/events.ts";
+export type {
+  CheckForbiddenContext,
+  CommunicationMode,
+  Message,
+  MessageQueue,
+  MessageType,
+  ProducerHooks,
+  ProducerOptions,
+  ProducerState,
+  QueueSelector,
+  SendCallback,
+  SendMessageContext,
+  SendOptions,
+  SendResult,
+  SendStatus,
+  TraceDispatcher,
+} from "./src/producer/types.ts";
 export * from "./src/errors.ts";
 export {
   FrameFlag,
@@ -29,3 +69,29 @@ export {
 } from "./src/remoting/codes.ts";
 export type { SerializeTypeValue } from "./src/remoting/codes.ts";
 export type { RemotingCommand } from "./src/remoting/command.ts";
+export { createOffsetMessageId, decodeOffsetMessageId } from "./src/codec/message-id.ts";
+export type { OffsetMessageId } from "./src/codec/message-id.ts";
+export type { MessageCodec } from "./src/client/_codec.ts";
+export type { BatchRecord } from "./src/codec/batch.ts";
+export {
+  findBrokerAddressInPublish,
+  TopicPublishInfo,
+  topicRouteToPublishInfo,
+} from "./src/route/publish-info.ts";
+export type { TopicPublishInfoInit } from "./src/route/publish-info.ts";
+export { parseTopicRouteData, topicRouteEquals } from "./src/route/topic-route.ts";
+export type { BrokerData, QueueData, TopicRouteData } from "./src/route/topic-route.ts";
+export { RoundRobinIndex } from "./src/route/round-robin.ts";
+export type { RandomSource } from "./src/route/round-robin.ts";
+export { MQFaultStrategy } from "./src/fault/fault-strategy.ts";
+export type { FaultStrategyOptions } from "./src/fault/fault-strategy.ts";
+export { LatencyFaultTolerance } from "./src/fault/latency-fault-tolerance.ts";
+export type { FaultItem } from "./src/fault/latency-fault-tolerance.ts";
+export { detectTransport } from "./src/transport/detect.ts";
+export type {
+  ConnectOptions,
+  RawSocket,
+  SocketHandlers,
+  TlsOptions,
+  Transport,
+} from "./src/transport/types.ts";
