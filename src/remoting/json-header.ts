@@ -44,6 +44,15 @@ function checkInt32(value: number, field: string): number {
   return value;
 }
 
+/** Characters JSON.stringify would escape (surrogates included: lone ones get escaped). */
+// deno-lint-ignore no-control-regex -- control characters are exactly what must be escaped
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `JSON.stringify(s)`, skipping the call for the common string that needs no escaping. */
+function quote(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"';
+}
+
 /** `"k":"v"` pairs of `extFields` in insertion order; entries with null/undefined values are skipped. */
 function extFieldsJson(ext: Record<string, string>): string {
   let s = "{";
@@ -51,7 +60,7 @@ function extFieldsJson(ext: Record<string, string>): string {
   for (const key in ext) {
     const value = ext[key];
     if (value == null) continue;
-    s += (first ? "" : ",") + JSON.stringify(key) + ":" + JSON.stringify(value);
+    s += (first ? "" : ",") + quote(key) + ":" + quote(value);
     first = false;
   }
   return s + "}";
@@ -71,7 +80,7 @@ export function encodeJsonHeader(cmd: RemotingCommand, style: JsonStyle): string
   const opaque = checkInt32(cmd.opaque, "opaque");
   const flag = checkInt32(cmd.flag, "flag");
   const language = languageJson(cmd.language);
-  const remark = cmd.remark == null ? undefined : JSON.stringify(cmd.remark);
+  const remark = cmd.remark == null ? undefined : quote(cmd.remark);
   const ext = cmd.extFields == null ? undefined : extFieldsJson(cmd.extFields);
   if (style === "server") {
     return '{"code":' + code +

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { decodeFrame, encodeFrame } from "../../src/remoting/frame.ts";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
+import { mulberry32 } from "./_util.ts";
 
 const header = (frame: Uint8Array): string => new TextDecoder().decode(frame.subarray(8));
 const json = (s: string): Uint8Array => {
@@ -89,4 +90,42 @@ Deno.test("encode skips extFields entries whose value is null or undefined", () 
   );
   const bin = decodeFrame(encodeFrame({ ...base, serializeType: 1, extFields: ext }));
   assert.deepStrictEqual(bin.extFields, { a: "1" });
+});
+
+Deno.test("JSON: strings are escaped exactly as JSON.stringify does (random strings)", () => {
+  const rand = mulberry32(7);
+  const alphabet = [
+    "a",
+    "Z",
+    " ",
+    '"',
+    "\\",
+    "/",
+    "\u0000",
+    "\u0001",
+    "\n",
+    "\u001f",
+    "\u007f",
+    "é",
+    "\u2028",
+    "\ud83d",
+    "\ude00",
+    "😀",
+  ];
+  for (let n = 0; n < 500; n++) {
+    let s = "";
+    const len = Math.floor(rand() * 12);
+    for (let i = 0; i < len; i++) s += alphabet[Math.floor(rand() * alphabet.length)];
+    const frame = encodeFrame({ ...base, remark: s, extFields: { [s || "k"]: s || "v" } });
+    const k = JSON.stringify(s || "k");
+    const v = JSON.stringify(s || "v");
+    assert.equal(
+      header(frame),
+      `{"code":310,"language":"OTHER","version":401,"opaque":601,"flag":0,"remark":${
+        JSON.stringify(s)
+      },"extFields":{${k}:${v}}}`,
+    );
+    const back = decodeFrame(frame);
+    assert.equal(back.remark, s);
+  }
 });
