@@ -5,6 +5,7 @@
  * @module
  */
 
+import { createOffsetMessageId } from "../codec/message-id.ts";
 import type { RemotingCommand } from "../remoting/command.ts";
 import { LanguageCode, MQVersion, PermName, RequestCode, ResponseCode } from "../remoting/codes.ts";
 import type { NameServerHandle } from "./name-server.ts";
@@ -190,8 +191,8 @@ class Broker implements BrokerHandle, BrokerSession {
 
   async start(): Promise<void> {
     await this.server.start();
-    // offsetMsgId prefix: store IP 127.0.0.1 + port, 8 hex chars each (PROTOCOL.md §8.2).
-    this.msgIdPrefix = "7F000001" + this.port.toString(16).toUpperCase().padStart(8, "0");
+    // offsetMsgId = store IP + port + offset (PROTOCOL.md §8.2); the hot path appends the offset.
+    this.msgIdPrefix = createOffsetMessageId("127.0.0.1", this.port, 0n).slice(0, 16);
     this.register();
   }
 

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { type BatchRecord, decodeBatchRecords } from "../codec/batch.ts";
 import type { RemotingCommand } from "../remoting/command.ts";
 import { RequestCode } from "../remoting/codes.ts";
 import type { TopicConfig } from "./store.ts";
@@ -141,33 +142,11 @@ export const MESSAGE_ILLEGAL_REMARK =
   "the message is illegal, maybe msg body or properties length " +
   "not matched. msg body length limit 4194304B, msg properties length limit 32KB.";
 
-/** One record of a SEND_BATCH_MESSAGE body (PROTOCOL.md §7.1). */
-export interface BatchEntry {
-  flag: number;
-  body: Uint8Array;
-  properties: string;
-}
-
-const decoder = new TextDecoder();
-
-/** Decode a batch body; `undefined` when malformed. */
-export function decodeBatchBody(body: Uint8Array): BatchEntry[] | undefined {
-  const v = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  const out: BatchEntry[] = [];
-  let p = 0;
-  while (p < body.length) {
-    if (p + 24 > body.length) return undefined;
-    const total = v.getInt32(p);
-    const flag = v.getInt32(p + 12);
-    const bodyLen = v.getInt32(p + 16);
-    if (bodyLen < 0 || p + 20 + bodyLen + 2 > body.length) return undefined;
-    const b = body.subarray(p + 20, p + 20 + bodyLen);
-    const propsLen = v.getInt16(p + 20 + bodyLen);
-    const ps = p + 22 + bodyLen;
-    if (propsLen < 0 || ps + propsLen > body.length) return undefined;
-    if (total !== 22 + bodyLen + propsLen) return undefined;
-    out.push({ flag, body: b, properties: decoder.decode(body.subarray(ps, ps + propsLen)) });
-    p = ps + propsLen;
+/** Decode a batch body (PROTOCOL.md §7.1); `undefined` when malformed. */
+export function decodeBatchBody(body: Uint8Array): BatchRecord[] | undefined {
+  try {
+    return decodeBatchRecords(body);
+  } catch {
+    return undefined;
   }
-  return out;
 }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { decodeProperties } from "../codec/properties.ts";
 import { javaHashMapOrder } from "./_java-order.ts";
 
 const encoder = new TextEncoder();
@@ -87,15 +88,9 @@ export interface RawRecord {
   batch: boolean;
 }
 
-/** Parse a properties string (0x01 between name and value, 0x02 between pairs). */
+/** Parse a properties string with Java's rules (empty or absent → empty map). */
 export function parseProperties(s: string | undefined): Map<string, string> {
-  const map = new Map<string, string>();
-  if (!s) return map;
-  for (const seg of s.split("\u0002")) {
-    const i = seg.indexOf("\u0001");
-    if (seg.length >= 3 && i > 0 && i < seg.length - 1) map.set(seg.slice(0, i), seg.slice(i + 1));
-  }
-  return map;
+  return s ? decodeProperties(s) : new Map();
 }
 
 /** Serialize properties in Java HashMap order (as `MessageDecoder.messageProperties2String`). */

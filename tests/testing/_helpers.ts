@@ -6,7 +6,7 @@
 import { connect, type Socket } from "node:net";
 import { readFileSync } from "node:fs";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
-import { decodeFrame } from "../../src/testing/_wire.ts";
+import { decodeFrame, encodeFrame } from "../../src/remoting/frame.ts";
 
 export const FIXTURES = new URL("../../../shared/fixtures/rocketmq-4.9.8/", import.meta.url);
 
@@ -138,4 +138,101 @@ export async function roundTrip(address: string, bytes: Uint8Array): Promise<Fra
   } finally {
     await c.close();
   }
+}
+
+let nextOpaque = 1;
+
+/** Encode a client request (client-style JSON header unless `binary`). */
+export function request(
+  code: number,
+  extFields: Record<string, string> | undefined,
+  options: {
+    body?: Uint8Array | string;
+    oneway?: boolean;
+    version?: number;
+    binary?: boolean;
+    opaque?: number;
+  } = {},
+): { bytes: Uint8Array; opaque: number } {
+  const opaque = options.opaque ?? nextOpaque++;
+  const body = typeof options.body === "string"
+    ? new TextEncoder().encode(options.body)
+    : options.body;
+  const bytes = encodeFrame({
+    code,
+    language: 7,
+    version: options.version ?? 401,
+    opaque,
+    flag: options.oneway ? 2 : 0,
+    extFields,
+    body,
+    serializeType: options.binary ? 1 : 0,
+  }, { jsonStyle: "client" });
+  return { bytes, opaque };
+}
+
+/** SEND_MESSAGE_V2 header fields with defaults. */
+export function v2(topic: string, over: Record<string, string> = {}): Record<string, string> {
+  return {
+    a: "test_group",
+    b: topic,
+    c: "TBW102",
+    d: "4",
+    e: "0",
+    f: "0",
+    g: "1795561674218",
+    h: "0",
+    i: "TAGS\u0001TagA\u0002UNIQ_KEY\u00017F0000014E200BADCAFE05F5E1000601\u0002WAIT\u0001true",
+    j: "0",
+    k: "false",
+    m: "false",
+    ...over,
+  };
+}
+
+/** One request, one response, on a connection. */
+export async function call(
+  conn: RawClient,
+  code: number,
+  extFields: Record<string, string> | undefined,
+  options: { body?: Uint8Array | string; version?: number; binary?: boolean } = {},
+): Promise<RemotingCommand> {
+  const r = request(code, extFields, options);
+  conn.write(r.bytes);
+  const f = await conn.next();
+  if (!f) throw new Error("connection closed");
+  if (f.cmd.opaque !== r.opaque) throw new Error(`unexpected opaque ${f.cmd.opaque}`);
+  return f.cmd;
+}
+
+/** A parsed route body. */
+export interface RouteJson {
+  brokerDatas: Array<{ brokerName: string; cluster: string; brokerAddrs: Record<string, string> }>;
+  queueDatas: Array<
+    {
+      brokerName: string;
+      perm: number;
+      readQueueNums: number;
+      writeQueueNums: number;
+      topicSysFlag: number;
+    }
+  >;
+  filterServerTable: Record<string, string[]>;
+  orderTopicConf?: string;
+}
+
+/** The route body of a topic as parsed JSON, or the response code when not 0. */
+export async function routeOf(namesrv: string, topic: string): Promise<RouteJson | number> {
+  const c = await RawClient.connect(namesrv);
+  try {
+    const res = await call(c, 105, { topic });
+    return res.code === 0 ? JSON.parse(utf8(res.body)) : res.code;
+  } finally {
+    await c.close();
+  }
+}
+
+/** Wait (polling the event loop) until `cond` holds. */
+export async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 1));
 }
