@@ -54,6 +54,7 @@ export class Channel implements PendingTable {
   /** Frames sent before the connection was open. */
   #early: Uint8Array[] = [];
   #dead = false;
+  #failure: Error | undefined;
   #decoder: FrameDecoder;
 
   constructor(address: string, hostname: string, port: number, host: ChannelHost) {
@@ -68,6 +69,11 @@ export class Channel implements PendingTable {
   /** False once the connection failed, closed or was closed. */
   get alive(): boolean {
     return !this.#dead;
+  }
+
+  /** Why the channel died (the error its pending requests failed with), once dead. */
+  get failure(): Error | undefined {
+    return this.#failure;
   }
 
   /** The open connection, if connected. */
@@ -142,12 +148,13 @@ export class Channel implements PendingTable {
     this.#dead = true;
     this.#early = [];
     this.#host.channelClosed(this);
-    if (this.pending.size === 0) return;
     const rejection = asIs && error !== undefined ? error : new ConnectionError(
       this.address,
       `connection to ${this.address} closed${error ? `: ${error.message}` : ""}`,
       { cause: error },
     );
+    this.#failure = rejection;
+    if (this.pending.size === 0) return;
     for (const entry of [...this.pending.values()]) entry.fail(rejection);
   }
 

@@ -36,6 +36,8 @@ export interface RemotingClientOptions {
 }
 
 const RESPONSE_OR_ONEWAY = FrameFlag.RESPONSE | FrameFlag.ONEWAY;
+/** Largest setTimeout delay (int32 milliseconds). */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
 /**
  * Sends requests and matches responses by opaque, one connection per `host:port`.
@@ -116,14 +118,16 @@ export class RemotingClient implements ChannelHost {
         }),
       );
     }
-    const opaque = nextOpaque();
-    request.opaque = opaque;
-    request.flag &= ~RESPONSE_OR_ONEWAY;
-    let frame: Uint8Array;
     let channel: Channel;
+    let frame: Uint8Array;
+    let opaque = nextOpaque();
     try {
-      frame = encodeFrame(request);
       channel = this.#channel(address);
+      // After 2^32 requests the counter could meet a request still pending here: skip it.
+      while (channel.pending.has(opaque)) opaque = nextOpaque();
+      request.opaque = opaque;
+      request.flag &= ~RESPONSE_OR_ONEWAY;
+      frame = encodeFrame(request);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -230,7 +234,8 @@ export class RemotingClient implements ChannelHost {
     await channel.ready;
     const connection = channel.connection;
     if (connection === undefined) {
-      throw new ConnectionError(channel.address, `cannot connect to ${channel.address}`);
+      throw channel.failure ??
+        new ConnectionError(channel.address, `cannot connect to ${channel.address}`);
     }
     try {
       await connection.flush();
@@ -244,7 +249,9 @@ export class RemotingClient implements ChannelHost {
   #arm(deadline: number): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timerAt = deadline;
-    this.#timer = setTimeout(this.#sweepTask, Math.max(0, Math.ceil(deadline - performance.now())));
+    // Clamped: runtimes fire over-long delays at once (and Node warns on the console).
+    const delay = Math.min(MAX_TIMER_DELAY, Math.max(0, Math.ceil(deadline - performance.now())));
+    this.#timer = setTimeout(this.#sweepTask, delay);
   }
 
   #disarm(): void {
