@@ -9,6 +9,7 @@
  *
  * ```
  * npx -y deno@2.9.6 run -A bench/transport.ts [--frames 200000] [--inflight 256] [--pings 20000]
+ *   [--body 1024] [--binary] [--responder <path>]
  * npx -y bun@1.4.5 bench/transport.ts
  * npx -y node@22 bench/transport.ts
  * ```
@@ -40,6 +41,8 @@ const FRAMES = option("frames", 200_000);
 const INFLIGHT = option("inflight", 256);
 const PINGS = option("pings", 20_000);
 const BODY = option("body", 1024);
+/** `--binary`: ROCKETMQ binary headers instead of JSON. */
+const SERIALIZE_TYPE = process.argv.includes("--binary") ? 1 : 0;
 const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 
 /** A SEND_MESSAGE_V2 request as the fixtures record it, with a BODY-byte body. */
@@ -66,7 +69,7 @@ function sendRequest(): RemotingCommand {
       n: "broker-a",
     },
     body: new Uint8Array(BODY).fill(0x61),
-    serializeType: 0,
+    serializeType: SERIALIZE_TYPE,
   };
 }
 
@@ -246,7 +249,8 @@ try {
   await responder.stop();
 }
 console.log(
-  `transport bench under ${runtime}: ${frame.length}-byte SEND_MESSAGE_V2 frames, ` +
+  `transport bench under ${runtime}: ${frame.length}-byte SEND_MESSAGE_V2 frames ` +
+    `(${SERIALIZE_TYPE === 1 ? "binary" : "JSON"} header), ` +
     `${PINGS} ping-pongs, ${FRAMES} pipelined with ${INFLIGHT} in flight, responder: ${responder.name}`,
 );
 console.log(formatTable(
