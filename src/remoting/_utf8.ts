@@ -14,7 +14,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Strings at most this long are decoded by the ASCII loop when they are ASCII. */
-const SHORT_STRING = 48;
+const SHORT_STRING = 32;
 
 /**
  * Decode `bytes[start, end)` as strict UTF-8.

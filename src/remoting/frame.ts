@@ -116,6 +116,13 @@ function decodeWhole(frame: Uint8Array): RemotingCommand {
   throw new ProtocolError(`unknown serialize type ${serializeType}`);
 }
 
+/** Any failure while decoding peer bytes is a protocol error, whatever raised it. */
+function asProtocolError(e: unknown): ProtocolError {
+  return e instanceof ProtocolError
+    ? e
+    : new ProtocolError(`undecodable frame: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+}
+
 /** Validate a frame's `totalLength` prefix; shared by decodeFrame and FrameDecoder. */
 function checkTotalLength(totalLength: number, maxFrameLength: number): void {
   if (totalLength < 0) throw new ProtocolError(`negative frame length ${totalLength}`);
@@ -152,7 +159,11 @@ export function decodeFrame(frame: Uint8Array): RemotingCommand {
       } bytes that follow it`,
     );
   }
-  return decodeWhole(frame);
+  try {
+    return decodeWhole(frame);
+  } catch (e) {
+    throw asProtocolError(e);
+  }
 }
 
 /**
@@ -212,33 +223,42 @@ export class FrameDecoder {
       this.#chunks.push(chunk);
       this.#buffered += chunk.length;
     }
-    try {
-      this.#drain();
-    } catch (e) {
-      if (e instanceof ProtocolError) {
-        this.#error = e;
-        this.#chunks = [];
-        this.#first = 0;
-        this.#offset = 0;
-        this.#buffered = 0;
+    for (;;) {
+      let cmd: RemotingCommand | undefined;
+      try {
+        cmd = this.#next();
+      } catch (e) {
+        const error = asProtocolError(e);
+        this.#poison(error);
+        throw error;
       }
-      throw e;
+      if (cmd === undefined) return;
+      // Outside the try: an error thrown by the callback is the caller's, not malformed input.
+      this.#onFrame(cmd);
     }
   }
 
-  #drain(): void {
-    for (;;) {
-      if (this.#need < 0) {
-        if (this.#buffered < 4) return;
-        const totalLength = this.#peekInt32();
-        checkTotalLength(totalLength, this.#maxFrameLength);
-        this.#need = totalLength + 4;
-      }
-      if (this.#buffered < this.#need) return;
-      const frame = this.#take(this.#need);
-      this.#need = -1;
-      this.#onFrame(decodeWhole(frame));
+  /** Decode the next complete frame, or return undefined when more bytes are needed. */
+  #next(): RemotingCommand | undefined {
+    if (this.#need < 0) {
+      if (this.#buffered < 4) return undefined;
+      const totalLength = this.#peekInt32();
+      // Checked from the 4-byte prefix alone, before anything is buffered up or allocated.
+      checkTotalLength(totalLength, this.#maxFrameLength);
+      this.#need = totalLength + 4;
     }
+    if (this.#buffered < this.#need) return undefined;
+    const frame = this.#take(this.#need);
+    this.#need = -1;
+    return decodeWhole(frame);
+  }
+
+  #poison(error: ProtocolError): void {
+    this.#error = error;
+    this.#chunks = [];
+    this.#first = 0;
+    this.#offset = 0;
+    this.#buffered = 0;
   }
 
   /** Read the int32 at the read position, which may straddle chunks (needs 4 buffered bytes). */

@@ -96,3 +96,16 @@ Deno.test("FrameDecoder: random chunkings (seeded) decode to the same commands",
     assertCommands(decodeAll(chunks), want, `seed ${seed}, maxChunk ${maxChunk}`);
   }
 });
+
+Deno.test("FrameDecoder: an error thrown by onFrame propagates without poisoning", () => {
+  const seen: number[] = [];
+  const decoder = new FrameDecoder((cmd) => {
+    seen.push(cmd.opaque);
+    if (seen.length === 1) throw new Error("handler failed");
+  });
+  const two = concat([frames[0].frame, frames[1].frame]);
+  assert.throws(() => decoder.push(two), /handler failed/);
+  decoder.push(new Uint8Array(0)); // delivers the frame still buffered
+  decoder.push(frames[2].frame);
+  assert.deepStrictEqual(seen, [0, 1, 2].map((i) => expected[i].opaque));
+});

@@ -171,3 +171,39 @@ Deno.test("decodeFrame: prefix must match the frame length", () => {
   assert.throws(() => decodeFrame(f.subarray(0, 5)), /does not match/);
   assert.throws(() => decodeFrame(f.subarray(0, 3)), /shorter than its length prefix/);
 });
+
+Deno.test("fuzz: mutated fixture frames decode or throw ProtocolError, nothing else", async () => {
+  const { loadFixtureFrames } = await import("../fixtures.ts");
+  const { mulberry32 } = await import("./_util.ts");
+  const frames = (await loadFixtureFrames()).filter((f) => f.frame.length < 10_000);
+  const rand = mulberry32(99);
+  let rejected = 0;
+  for (let n = 0; n < 5000; n++) {
+    const f = frames[n % frames.length].frame.slice();
+    const flips = 1 + Math.floor(rand() * 4);
+    for (let k = 0; k < flips; k++) {
+      // Bias toward the length words and the start of the header, where structure lives.
+      const at = rand() < 0.5
+        ? Math.floor(rand() * Math.min(40, f.length))
+        : Math.floor(rand() * f.length);
+      f[at] = Math.floor(rand() * 256);
+    }
+    try {
+      decodeFrame(f);
+    } catch (e) {
+      // "undecodable frame" would mean an unchecked error escaped a decoder (then wrapped).
+      assert.ok(
+        e instanceof ProtocolError && !e.message.startsWith("undecodable"),
+        `mutation ${n}: ${e}`,
+      );
+      rejected++;
+    }
+    const decoder = new FrameDecoder(() => {}, { maxFrameLength: 1 << 16 });
+    try {
+      decoder.push(f);
+    } catch (e) {
+      assert.ok(e instanceof ProtocolError, `mutation ${n} (decoder): ${e}`);
+    }
+  }
+  assert.ok(rejected > 500, `only ${rejected} rejected`);
+});
