@@ -102,6 +102,12 @@ export class ClientRegistry {
     return found;
   }
 
+  /** The open connection of a client id (from its last heartbeat). */
+  connectionOfClient(clientId: string, server: FrameServer): ServerConnection | undefined {
+    const e = this.#clients.get(clientId);
+    return e ? server.connection(e.connectionId) : undefined;
+  }
+
   /** HEART_BEAT: register the client's groups. Response: SUCCESS without extFields. */
   heartbeat(b: BrokerSession, cmd: RemotingCommand, conn: ServerConnection): RemotingCommand {
     let data: {

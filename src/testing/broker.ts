@@ -11,9 +11,16 @@ import { LanguageCode, MQVersion, PermName, RequestCode, ResponseCode } from "..
 import type { NameServerHandle } from "./name-server.ts";
 import { FrameServer, type ServerConnection } from "./server.ts";
 import {
+  handleReply,
+  pushReply,
+  type PushResult,
+  type ReplyOptions,
+  sendCheckTransaction,
+  ServerRequests,
+} from "./broker-push.ts";
+import {
   encodeStoredRecord,
   MessageLog,
-  parseProperties,
   type RawRecord,
   type StoredMessage,
   type TopicConfig,
@@ -31,7 +38,14 @@ import {
   handleEndTransaction,
 } from "./broker-clients.ts";
 
-export type { ClientRecord, EndTransactionRecord, StoredMessage, TopicConfig };
+export type {
+  ClientRecord,
+  EndTransactionRecord,
+  PushResult,
+  ReplyOptions,
+  StoredMessage,
+  TopicConfig,
+};
 
 /** A topic to create on a broker. */
 export interface TopicOptions {
@@ -122,6 +136,12 @@ export interface BrokerHandle {
    * producer group in its `PGROUP`. Returns false when no such client connection is open.
    */
   checkTransaction(message: StoredMessage): boolean;
+  /**
+   * Push a reply (PUSH_REPLY_MESSAGE_TO_CLIENT, 326) for a stored request message to the client
+   * named by its REPLY_TO_CLIENT (which must have sent a heartbeat on an open connection).
+   * Resolves with the client's answer, or `undefined` when there is no such connection.
+   */
+  pushReply(request: StoredMessage, reply?: ReplyOptions): Promise<PushResult | undefined>;
   /** Stop listening and close connections; unregisters from the name servers unless `keepRoute`. */
   stop(options?: { keepRoute?: boolean }): Promise<void>;
   /** Listen again on the same port and re-register. */
@@ -146,8 +166,8 @@ class Broker implements BrokerHandle, BrokerSession {
   readonly listeners = new Set<(m: StoredMessage) => void>();
   failures: Array<{ code: number; remark?: string }> = [];
   msgIdPrefix = "";
+  readonly outbound: ServerRequests;
   #nameServers: NameServerHandle[];
-  #serverOpaque = 0;
 
   constructor(options: BrokerOptions) {
     this.name = options.name ?? "broker-a";
@@ -160,6 +180,7 @@ class Broker implements BrokerHandle, BrokerSession {
     this.#nameServers = options.nameServers ?? [];
     this.log = new MessageLog(options.maxStoredMessages);
     this.server = new FrameServer((cmd, conn) => this.#handle(cmd, conn), { port: options.port });
+    this.outbound = new ServerRequests(this.server);
     if (this.autoCreate) {
       // A broker with autoCreateTopicEnable creates TBW102 at startup: perm 7, 8 queues.
       this.topicTable.set("TBW102", {
@@ -170,6 +191,8 @@ class Broker implements BrokerHandle, BrokerSession {
         topicSysFlag: 0,
       });
     }
+    // Every 4.9 broker creates <cluster>_REPLY_TOPIC at startup for request-reply.
+    this.#putTopic(`${this.clusterName}_REPLY_TOPIC`, { queues: 1 });
     for (const t of options.topics ?? []) this.#putTopic(t.name, t);
   }
 
@@ -306,36 +329,11 @@ class Broker implements BrokerHandle, BrokerSession {
   }
 
   checkTransaction(message: StoredMessage): boolean {
-    const r = this.log.findByOffset(Number(message.commitLogOffset));
-    if (!r) return false;
-    const props = parseProperties(storedProperties(this, r));
-    const group = props.get("PGROUP") ?? r.producerGroup;
-    const conn = this.clientRegistry.connectionOfGroup(group, this.server);
-    if (!conn) return false;
-    const uniq = props.get("UNIQ_KEY") ?? message.msgId;
-    const realTopic = props.get("REAL_TOPIC") ?? r.topic;
-    const realQid = Number(props.get("REAL_QID") ?? r.queueId);
-    conn.send({
-      code: RequestCode.CHECK_TRANSACTION_STATE,
-      language: LanguageCode.JAVA,
-      version: MQVersion.V4_9_8,
-      opaque: ++this.#serverOpaque,
-      flag: 2,
-      extFields: {
-        tranStateTableOffset: String(r.queueOffset),
-        commitLogOffset: String(r.commitLogOffset),
-        msgId: uniq,
-        transactionId: uniq,
-        offsetMsgId: message.msgId,
-      },
-      body: encodeStoredRecord(r, storedProperties(this, r), this.address, {
-        topic: realTopic,
-        queueId: realQid,
-        storeSize0: true,
-      }),
-      serializeType: 0,
-    });
-    return true;
+    return sendCheckTransaction(this, message);
+  }
+
+  pushReply(request: StoredMessage, reply?: ReplyOptions): Promise<PushResult | undefined> {
+    return pushReply(this, request, reply);
   }
 
   /** A response with the broker's constant header values. */
@@ -359,7 +357,10 @@ class Broker implements BrokerHandle, BrokerSession {
     for (const l of this.listeners) l(m);
   }
 
-  #handle(cmd: RemotingCommand, conn: ServerConnection): RemotingCommand | undefined {
+  #handle(
+    cmd: RemotingCommand,
+    conn: ServerConnection,
+  ): RemotingCommand | undefined | Promise<RemotingCommand | undefined> {
     switch (cmd.code) {
       case RequestCode.SEND_MESSAGE:
       case RequestCode.SEND_MESSAGE_V2:
@@ -371,6 +372,9 @@ class Broker implements BrokerHandle, BrokerSession {
         return this.clientRegistry.unregister(this, cmd);
       case RequestCode.END_TRANSACTION:
         return handleEndTransaction(this, cmd, conn);
+      case RequestCode.SEND_REPLY_MESSAGE:
+      case RequestCode.SEND_REPLY_MESSAGE_V2:
+        return handleReply(this, cmd, conn);
       case RequestCode.VIEW_MESSAGE_BY_ID:
         return this.#viewMessage(cmd);
       case RequestCode.UPDATE_AND_CREATE_TOPIC:

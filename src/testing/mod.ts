@@ -35,6 +35,8 @@ export type {
   BrokerOptions,
   ClientRecord,
   EndTransactionRecord,
+  PushResult,
+  ReplyOptions,
   StoredMessage,
   TopicConfig,
   TopicOptions,

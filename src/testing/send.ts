@@ -50,7 +50,9 @@ const REQUIRED = 8;
  */
 export function parseSendHeader(cmd: RemotingCommand): SendHeader | string {
   const ext = cmd.extFields ?? {};
-  const names = cmd.code === RequestCode.SEND_MESSAGE ? V1 : V2;
+  const names = cmd.code === RequestCode.SEND_MESSAGE || cmd.code === RequestCode.SEND_REPLY_MESSAGE
+    ? V1
+    : V2;
   for (let i = 0; i < REQUIRED; i++) {
     if (ext[names[i]] === undefined) {
       return `org.apache.rocketmq.remoting.exception.RemotingCommandException: the custom field <${

@@ -23,11 +23,14 @@ export interface ServerConnection {
   send(cmd: RemotingCommand): void;
 }
 
-/** Answers one request; `undefined` means "no response" (one-way, or deliberately silent). */
+/**
+ * Answers one request; `undefined` means "no response" (one-way, or deliberately silent). A
+ * promise answers later (e.g. after a round trip to another client).
+ */
 export type FrameHandler = (
   request: RemotingCommand,
   connection: ServerConnection,
-) => RemotingCommand | undefined;
+) => RemotingCommand | undefined | Promise<RemotingCommand | undefined>;
 
 class Conn implements ServerConnection {
   readonly id: number;
@@ -109,6 +112,8 @@ export class FrameServer {
   readonly counts: Map<number, number> = new Map();
   /** Called with responses that peers send to server-initiated requests. */
   onResponse: ((response: RemotingCommand, connection: ServerConnection) => void) | undefined;
+  /** Called once per connection when it closes (for any reason). */
+  onConnectionClosed: ((connection: ServerConnection) => void) | undefined;
 
   /**
    * Create a stopped server.
@@ -177,11 +182,13 @@ export class FrameServer {
   dropConnections(): void {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
-    for (const c of this.#conns) {
+    const conns = [...this.#conns];
+    this.#conns.clear();
+    for (const c of conns) {
       c.closed = true;
       c.socket.destroy();
+      this.onConnectionClosed?.(c);
     }
-    this.#conns.clear();
   }
 
   #accept(socket: Socket): void {
@@ -210,6 +217,7 @@ export class FrameServer {
     conn.closed = true;
     if (graceful) conn.socket.end();
     else conn.socket.destroy();
+    this.onConnectionClosed?.(conn);
   }
 
   #onFrame(conn: Conn, cmd: RemotingCommand): void {
@@ -221,7 +229,13 @@ export class FrameServer {
     this.counts.set(cmd.code, (this.counts.get(cmd.code) ?? 0) + 1);
     if (this.blackholed) return;
     const response = this.#handler(cmd, conn);
-    if (response === undefined || (cmd.flag & FrameFlag.ONEWAY) !== 0) return;
+    if (response instanceof Promise) {
+      response.then((r) => this.#answer(conn, cmd, r), () => this.#close(conn, false));
+    } else this.#answer(conn, cmd, response);
+  }
+
+  #answer(conn: Conn, cmd: RemotingCommand, response: RemotingCommand | undefined): void {
+    if (response === undefined || conn.closed || (cmd.flag & FrameFlag.ONEWAY) !== 0) return;
     response.opaque = cmd.opaque;
     response.flag |= FrameFlag.RESPONSE;
     response.serializeType = cmd.serializeType;
