@@ -47,18 +47,14 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1;
  * {@link ConnectionError}. Timeouts use a single timer per client, armed for the earliest
  * deadline, so a request costs no timer of its own.
  */
-export class RemotingClient implements ChannelHost {
-  /** Connect timeout in milliseconds. */
-  readonly connectTimeoutMs: number;
-  /** Handlers of broker-initiated requests, by request code. */
-  readonly processors: Map<number, RequestHandler> = new Map();
-  /** `language` of made-up responses. */
-  readonly language: number;
-  /** `version` of made-up responses. */
-  readonly version: number;
+export class RemotingClient {
+  #connectTimeoutMs: number;
+  #processors: Map<number, RequestHandler> = new Map();
   #transport: Transport | undefined;
   #transportPromise: Promise<Transport> | undefined;
   #channels: Map<string, Channel> = new Map();
+  /** What channels see of the client (kept off the public surface). */
+  #host: ChannelHost;
   #closed = false;
   #closing: Promise<void> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -68,13 +64,22 @@ export class RemotingClient implements ChannelHost {
   /**
    * Create a client. Nothing is opened until the first request.
    *
-   * @param options transport and connect timeout
+   * @param options transport, connect timeout, language and version of made-up responses
    */
   constructor(options?: RemotingClientOptions) {
     this.#transport = options?.transport;
-    this.connectTimeoutMs = options?.connectTimeoutMs ?? 3000;
-    this.language = options?.language ?? LanguageCode.OTHER;
-    this.version = options?.version ?? MQVersion.V4_9_4;
+    this.#connectTimeoutMs = options?.connectTimeoutMs ?? 3000;
+    const channels = this.#channels;
+    this.#host = {
+      transport: () => this.#getTransport(),
+      connectTimeoutMs: this.#connectTimeoutMs,
+      processors: this.#processors,
+      language: options?.language ?? LanguageCode.OTHER,
+      version: options?.version ?? MQVersion.V4_9_4,
+      channelClosed(channel: Channel): void {
+        if (channels.get(channel.address) === channel) channels.delete(channel.address);
+      },
+    };
   }
 
   /** Requests waiting for a response, over all connections (diagnostics, tests). */
@@ -84,8 +89,7 @@ export class RemotingClient implements ChannelHost {
     return n;
   }
 
-  /** The transport in use (resolved once). */
-  transport(): Promise<Transport> {
+  #getTransport(): Promise<Transport> {
     if (this.#transport !== undefined) return Promise.resolve(this.#transport);
     this.#transportPromise ??= detectTransport().then((t) => (this.#transport = t));
     return this.#transportPromise;
@@ -184,7 +188,7 @@ export class RemotingClient implements ChannelHost {
    * @param handler the handler
    */
   registerProcessor(code: number, handler: RequestHandler): void {
-    this.processors.set(code, handler);
+    this.#processors.set(code, handler);
   }
 
   /**
@@ -203,11 +207,6 @@ export class RemotingClient implements ChannelHost {
     return this.#closing;
   }
 
-  /** Called by a channel when it died. */
-  channelClosed(channel: Channel): void {
-    if (this.#channels.get(channel.address) === channel) this.#channels.delete(channel.address);
-  }
-
   async #closeAll(): Promise<void> {
     this.#closed = true;
     this.#disarm();
@@ -224,7 +223,7 @@ export class RemotingClient implements ChannelHost {
     if (existing !== undefined && existing.alive) return existing;
     const parsed = parseAddress(address);
     if (parsed === undefined) throw new ValidationError("address", "must be host:port");
-    const channel = new Channel(address, parsed.hostname, parsed.port, this);
+    const channel = new Channel(address, parsed.hostname, parsed.port, this.#host);
     this.#channels.set(address, channel);
     return channel;
   }
