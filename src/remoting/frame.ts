@@ -34,42 +34,54 @@ export interface FrameDecoderOptions {
 
 const HEADER_LENGTH_MASK = 0x00ffffff;
 
-function frameWithHeader(
+/** Big-endian int32 at `bytes[at]` (signed). */
+function readInt32(bytes: Uint8Array, at: number): number {
+  return (bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3];
+}
+
+function writeInt32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value >>> 24;
+  bytes[at + 1] = value >>> 16;
+  bytes[at + 2] = value >>> 8;
+  bytes[at + 3] = value;
+}
+
+/** Allocate a frame with its two length words written and the body copied in place. */
+function allocFrame(
   headerLength: number,
   serializeType: number,
   body: Uint8Array | undefined,
-) {
+): Uint8Array {
   const bodyLength = body === undefined ? 0 : body.length;
   const total = 8 + headerLength + bodyLength;
   if (total > MAX_FRAME_LENGTH) {
     throw new ProtocolError(`frame of ${total} bytes exceeds the ${MAX_FRAME_LENGTH}-byte limit`);
   }
   const frame = new Uint8Array(total);
-  const view = new DataView(frame.buffer);
-  view.setInt32(0, total - 4);
-  view.setInt32(4, (serializeType << 24) | headerLength);
+  writeInt32(frame, 0, total - 4);
+  writeInt32(frame, 4, (serializeType << 24) | headerLength);
   if (bodyLength > 0) frame.set(body!, 8 + headerLength);
-  return { frame, view };
+  return frame;
 }
 
 function encodeJsonFrame(cmd: RemotingCommand, style: JsonStyle): Uint8Array {
   const header = encodeJsonHeader(cmd, style);
   // Optimistic: headers are ASCII (JSON.stringify escapes control characters), so the byte length
   // is the string length and one encodeInto writes it in place.
-  const { frame } = frameWithHeader(header.length, SerializeType.JSON, cmd.body);
+  const frame = allocFrame(header.length, SerializeType.JSON, cmd.body);
   if (encodeIntoIfAscii(frame, 8, header)) return frame;
   const bytes = encodeUtf8(header);
-  const exact = frameWithHeader(bytes.length, SerializeType.JSON, cmd.body).frame;
+  const exact = allocFrame(bytes.length, SerializeType.JSON, cmd.body);
   exact.set(bytes, 8);
   return exact;
 }
 
 function encodeBinaryFrame(cmd: RemotingCommand): Uint8Array {
   const asciiLength = binaryHeaderAsciiLength(cmd);
-  const { frame, view } = frameWithHeader(asciiLength, SerializeType.ROCKETMQ, cmd.body);
-  if (writeBinaryHeaderAscii(frame, view, 8, cmd)) return frame;
+  const frame = allocFrame(asciiLength, SerializeType.ROCKETMQ, cmd.body);
+  if (writeBinaryHeaderAscii(frame, new DataView(frame.buffer), 8, cmd)) return frame;
   const header = encodeBinaryHeader(cmd);
-  const exact = frameWithHeader(header.length, SerializeType.ROCKETMQ, cmd.body).frame;
+  const exact = allocFrame(header.length, SerializeType.ROCKETMQ, cmd.body);
   exact.set(header, 8);
   return exact;
 }
@@ -96,10 +108,8 @@ export function encodeFrame(cmd: RemotingCommand, options?: EncodeOptions): Uint
 
 /** Decode the frame occupying all of `frame` (already length-checked against the prefix). */
 function decodeWhole(frame: Uint8Array): RemotingCommand {
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const word = view.getUint32(4);
-  const serializeType = word >>> 24;
-  const headerLength = word & HEADER_LENGTH_MASK;
+  const serializeType = frame[4];
+  const headerLength = readInt32(frame, 4) & HEADER_LENGTH_MASK;
   const headerEnd = 8 + headerLength;
   if (headerEnd > frame.length) {
     throw new ProtocolError(
@@ -111,6 +121,7 @@ function decodeWhole(frame: Uint8Array): RemotingCommand {
   const body = headerEnd < frame.length ? frame.subarray(headerEnd) : undefined;
   if (serializeType === SerializeType.JSON) return decodeJsonHeader(frame, 8, headerEnd, body);
   if (serializeType === SerializeType.ROCKETMQ) {
+    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
     return decodeBinaryHeader(frame, view, 8, headerEnd, body);
   }
   throw new ProtocolError(`unknown serialize type ${serializeType}`);
@@ -150,7 +161,7 @@ export function decodeFrame(frame: Uint8Array): RemotingCommand {
   if (frame.length < 4) {
     throw new ProtocolError(`frame of ${frame.length} bytes is shorter than its length prefix`);
   }
-  const totalLength = new DataView(frame.buffer, frame.byteOffset, 4).getInt32(0);
+  const totalLength = readInt32(frame, 0);
   checkTotalLength(totalLength, MAX_FRAME_LENGTH);
   if (totalLength + 4 !== frame.length) {
     throw new ProtocolError(
@@ -266,6 +277,7 @@ export class FrameDecoder {
     const chunks = this.#chunks;
     let i = this.#first;
     let off = this.#offset;
+    if (chunks[i].length - off >= 4) return readInt32(chunks[i], off);
     let value = 0;
     for (let n = 0; n < 4; n++) {
       while (off >= chunks[i].length) {
