@@ -13,7 +13,7 @@ import {
 } from "../../src/errors.ts";
 import { nodeTransport } from "../../src/transport/node.ts";
 import { denoTransport } from "../../src/transport/deno.ts";
-import type { Transport } from "../../src/transport/types.ts";
+import type { RawSocket, SocketHandlers, Transport } from "../../src/transport/types.ts";
 import { type Behaviour, echo, request, type Responder, startResponder } from "./_responder.ts";
 
 /** Code the responder never answers. */
@@ -243,4 +243,72 @@ Deno.test("close() fails pending requests with ConnectionError and leaves nothin
   }
   await responder.until(() => responder.closedConnections() === 1);
   await responder.close();
+});
+
+/** A transport whose connect waits until the test settles it. */
+function gatedTransport(): {
+  transport: Transport;
+  attempts: () => number;
+  open: () => { closes: number };
+  fail: (error: Error) => void;
+} {
+  let attempts = 0;
+  let gate: { resolve: (s: RawSocket) => void; reject: (e: Error) => void; h: SocketHandlers };
+  return {
+    transport: {
+      name: "gated",
+      connect(_options, handlers) {
+        attempts++;
+        return new Promise((resolve, reject) => (gate = { resolve, reject, h: handlers }));
+      },
+    },
+    attempts: () => attempts,
+    open() {
+      const state = { closes: 0 };
+      const handlers = gate.h;
+      gate.resolve({
+        write: () => undefined,
+        close() {
+          state.closes++;
+          queueMicrotask(() => handlers.onClose());
+        },
+      });
+      return state;
+    },
+    fail: (error) => gate.reject(error),
+  };
+}
+
+Deno.test("a connect timeout fails the waiting requests with a ConnectionError", async () => {
+  const gated = gatedTransport();
+  const client = new RemotingClient({ transport: gated.transport, connectTimeoutMs: 10 });
+  const calls = [1, 2].map(() => client.invoke("127.0.0.1:9", request(10), 60_000));
+  while (gated.attempts() === 0) await Promise.resolve();
+  gated.fail(new TimeoutError("connect to 127.0.0.1:9 timed out", 10));
+  for (const call of calls) {
+    await assert.rejects(call, (e) =>
+      e instanceof ConnectionError && e.address === "127.0.0.1:9" &&
+      e.cause instanceof TimeoutError && /timed out after 10 ms/.test(e.message));
+  }
+  assert.equal(gated.attempts(), 1, "concurrent requests share one connect attempt");
+  await client.close();
+});
+
+Deno.test("requests time out while connecting; close() waits for the attempt and closes it", async () => {
+  const gated = gatedTransport();
+  const client = new RemotingClient({ transport: gated.transport });
+  await assert.rejects(client.invoke("127.0.0.1:9", request(10), 20), TimeoutError);
+  assert.equal(client.pendingRequests, 0);
+  const pending = client.invoke("127.0.0.1:9", request(10), 60_000);
+  const settled = Promise.allSettled([pending]);
+  let closed = false;
+  const closing = client.close().then(() => (closed = true));
+  const [outcome] = await settled;
+  assert.equal(outcome.status, "rejected");
+  assert.ok(outcome.reason instanceof ConnectionError);
+  await Promise.resolve();
+  assert.equal(closed, false, "close() waits for the connect attempt");
+  const socket = gated.open();
+  await closing;
+  assert.equal(socket.closes, 1, "a socket opened after close() is closed at once");
 });
