@@ -205,8 +205,12 @@ export async function runRawSender(options: RawSenderOptions): Promise<RawSender
         inflight += n;
         socket.write(out);
       };
+      let finished = false;
       socket.on("connect", pump);
       socket.on("error", reject);
+      socket.on("close", () => {
+        if (!finished) reject(new Error(`connection to ${options.address} closed mid-run`));
+      });
       socket.on("data", (chunk: Uint8Array) => {
         let b = chunk;
         if (pending.length > 0) {
@@ -230,6 +234,7 @@ export async function runRawSender(options: RawSenderOptions): Promise<RawSender
         pending = p === b.length ? new Uint8Array(0) : b.slice(p);
         if (nextSeq < total) pump();
         else if (inflight === 0) {
+          finished = true;
           socket.end();
           resolve();
         }
