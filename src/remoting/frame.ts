@@ -107,24 +107,33 @@ export function encodeFrame(cmd: RemotingCommand, options?: EncodeOptions): Uint
 }
 
 /** Decode the frame occupying all of `frame` (already length-checked against the prefix). */
-function decodeWhole(frame: Uint8Array): RemotingCommand {
-  const serializeType = frame[4];
-  const headerLength = readInt32(frame, 4) & HEADER_LENGTH_MASK;
-  const headerEnd = 8 + headerLength;
-  if (headerEnd > frame.length) {
+/**
+ * Check the header-length word against the frame's `totalLength`: the header must fit and the
+ * serialize type must be known. Needs only the first 8 bytes, so the decoder runs it early.
+ */
+function checkHeaderWord(word: number, totalLength: number): void {
+  const headerLength = word & HEADER_LENGTH_MASK;
+  if (headerLength > totalLength - 4) {
     throw new ProtocolError(
       `header length ${headerLength} is larger than the frame (${
-        frame.length - 8
+        totalLength - 4
       } bytes after the length words)`,
     );
   }
-  const body = headerEnd < frame.length ? frame.subarray(headerEnd) : undefined;
-  if (serializeType === SerializeType.JSON) return decodeJsonHeader(frame, 8, headerEnd, body);
-  if (serializeType === SerializeType.ROCKETMQ) {
-    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-    return decodeBinaryHeader(frame, view, 8, headerEnd, body);
+  const serializeType = word >>> 24;
+  if (serializeType !== SerializeType.JSON && serializeType !== SerializeType.ROCKETMQ) {
+    throw new ProtocolError(`unknown serialize type ${serializeType}`);
   }
-  throw new ProtocolError(`unknown serialize type ${serializeType}`);
+}
+
+function decodeWhole(frame: Uint8Array): RemotingCommand {
+  const word = readInt32(frame, 4);
+  checkHeaderWord(word, frame.length - 4);
+  const headerEnd = 8 + (word & HEADER_LENGTH_MASK);
+  const body = headerEnd < frame.length ? frame.subarray(headerEnd) : undefined;
+  if (word >>> 24 === SerializeType.JSON) return decodeJsonHeader(frame, 8, headerEnd, body);
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  return decodeBinaryHeader(frame, view, 8, headerEnd, body);
 }
 
 /** Any failure while decoding peer bytes is a protocol error, whatever raised it. */
@@ -200,6 +209,8 @@ export class FrameDecoder {
   #buffered = 0;
   /** Bytes of the frame being waited for (including the prefix), or -1 when not yet known. */
   #need = -1;
+  /** Whether the header-length word of the awaited frame was already checked. */
+  #wordChecked = false;
   #error: ProtocolError | undefined;
 
   /**
@@ -253,14 +264,20 @@ export class FrameDecoder {
   #next(): RemotingCommand | undefined {
     if (this.#need < 0) {
       if (this.#buffered < 4) return undefined;
-      const totalLength = this.#peekInt32();
+      const totalLength = this.#peekInt32(0);
       // Checked from the 4-byte prefix alone, before anything is buffered up or allocated.
       checkTotalLength(totalLength, this.#maxFrameLength);
       this.#need = totalLength + 4;
     }
+    if (!this.#wordChecked && this.#buffered >= 8) {
+      // Reject a bad header length or serialize type now, not after buffering the whole frame.
+      checkHeaderWord(this.#peekInt32(4), this.#need - 4);
+      this.#wordChecked = true;
+    }
     if (this.#buffered < this.#need) return undefined;
     const frame = this.#take(this.#need);
     this.#need = -1;
+    this.#wordChecked = false;
     return decodeWhole(frame);
   }
 
@@ -272,17 +289,21 @@ export class FrameDecoder {
     this.#buffered = 0;
   }
 
-  /** Read the int32 at the read position, which may straddle chunks (needs 4 buffered bytes). */
-  #peekInt32(): number {
+  /** Read the int32 `skip` bytes past the read position; it may straddle chunks. */
+  #peekInt32(skip: number): number {
     const chunks = this.#chunks;
     let i = this.#first;
-    let off = this.#offset;
+    let off = this.#offset + skip;
+    while (off >= chunks[i].length) {
+      off -= chunks[i].length;
+      i++;
+    }
     if (chunks[i].length - off >= 4) return readInt32(chunks[i], off);
     let value = 0;
     for (let n = 0; n < 4; n++) {
       while (off >= chunks[i].length) {
+        off -= chunks[i].length;
         i++;
-        off = 0;
       }
       value = (value << 8) | chunks[i][off++];
     }

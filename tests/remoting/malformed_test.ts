@@ -207,3 +207,24 @@ Deno.test("fuzz: mutated fixture frames decode or throw ProtocolError, nothing e
   }
   assert.ok(rejected > 500, `only ${rejected} rejected`);
 });
+
+Deno.test("FrameDecoder: a bad header word is refused from the first 8 bytes", () => {
+  const word = (total: number, w: number): Uint8Array => {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setInt32(0, total);
+    new DataView(b.buffer).setInt32(4, w);
+    return b;
+  };
+  // Serialize type 5 in a frame announcing 1 MB: fails before the megabyte arrives.
+  let d = new FrameDecoder(() => assert.fail("no frame expected"));
+  assert.throws(() => d.push(word(1 << 20, (5 << 24) | 10)), /serialize type 5/);
+  // Header length beyond the frame, delivered byte by byte across the two words.
+  d = new FrameDecoder(() => assert.fail("no frame expected"));
+  const bytes = word(100, 200);
+  for (let i = 0; i < 7; i++) d.push(bytes.subarray(i, i + 1));
+  assert.throws(() => d.push(bytes.subarray(7)), /header length 200/);
+  // A valid word waits for the rest.
+  d = new FrameDecoder(() => assert.fail("no frame expected"));
+  d.push(word(100, (1 << 24) | 21));
+  assert.equal(d.bufferedBytes, 8);
+});
