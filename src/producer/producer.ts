@@ -286,16 +286,20 @@ export class Producer implements AsyncDisposable {
     const signal = this.#tracker.signal(options?.signal);
     if (signal.aborted) throw new AbortedError("send aborted", { cause: signal.reason });
     const o = this.#opts;
-    await compressIfNeeded(p, this.#codec!, o.compressOver, o.compressLevel);
+    if (!p.batch && p.body.length >= o.compressOver) {
+      await compressIfNeeded(p, this.#codec!, o.compressOver, o.compressLevel);
+    }
     const explicit = options?.queue;
     if (explicit !== undefined) {
       if (explicit === null || explicit.topic !== p.message.topic) {
         throw new ValidationError("queue.topic", "message's topic not equal mq's topic");
       }
     }
-    const info = explicit === undefined
-      ? await this.#tryToFindTopicPublishInfo(p.topic)
-      : undefined;
+    let info: TopicPublishInfo | undefined;
+    if (explicit === undefined) {
+      info = this.#publishInfo.get(p.topic);
+      if (info === undefined || !info.ok()) info = await this.#tryToFindTopicPublishInfo(p.topic);
+    }
     let fixed: MessageQueue | undefined;
     if (explicit !== undefined) fixed = this.#queueOf(explicit);
     else if (options?.selector !== undefined) {
@@ -341,7 +345,9 @@ export class Producer implements AsyncDisposable {
     const begin = Date.now();
     const done = this.#tracker.enter();
     try {
-      const p = await prepare();
+      // Single messages prepare synchronously: skip the extra await on the hot path.
+      const prepared = prepare();
+      const p = prepared instanceof Promise ? await prepared : prepared;
       const r = await this.#send(p, mode, options, begin) as T;
       this.events.emit("producer.send", { result: r, latencyMs: Date.now() - begin, mode });
       return r;
