@@ -212,11 +212,11 @@ Deno.test("with transfer: true a dead worker's job is not retried (its input is 
 Deno.test("close rejects queued and running jobs with WorkerError and leaves no worker", async () => {
   const codec = pooled({ size: 1 });
   const bodies = Array.from({ length: 6 }, (_, i) => compressible(1_000_000, i));
-  const jobs = bodies.map((b) => codec.compress(b, 9));
+  const outcome = Promise.allSettled(bodies.map((b) => codec.compress(b, 9)));
   const pool = (await codec.startPool())!;
   await Promise.resolve();
   await codec.close();
-  const settled = await Promise.allSettled(jobs);
+  const settled = await outcome;
   let rejected = 0;
   for (const s of settled) {
     if (s.status === "rejected") {
