@@ -9,6 +9,7 @@ import type { RemotingCommand } from "../remoting/command.ts";
 import { PermName, RequestCode, ResponseCode } from "../remoting/codes.ts";
 import type { ServerConnection } from "./server.ts";
 import {
+  encodeStoredRecord,
   javaPropertiesString,
   type MessageLog,
   parseProperties,
@@ -313,4 +314,16 @@ export function handleSend(
     r.queueOffset,
     remark,
   );
+}
+
+/** VIEW_MESSAGE_BY_ID (33): the stored record at a commit-log offset, as 4.9.8 answers it. */
+export function handleViewMessage(b: BrokerSession, cmd: RemotingCommand): RemotingCommand {
+  const offset = cmd.extFields?.offset ?? "";
+  const r = b.log.findByOffset(Number(offset));
+  if (!r) {
+    return b.response(ResponseCode.SYSTEM_ERROR, `can not find message by the offset, ${offset}`);
+  }
+  const res = b.response(ResponseCode.SUCCESS);
+  res.body = encodeStoredRecord(r, storedProperties(b, r), b.address);
+  return res;
 }

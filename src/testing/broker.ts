@@ -18,18 +18,12 @@ import {
   sendCheckTransaction,
   ServerRequests,
 } from "./broker-push.ts";
-import {
-  encodeStoredRecord,
-  MessageLog,
-  type RawRecord,
-  type StoredMessage,
-  type TopicConfig,
-} from "./store.ts";
+import { MessageLog, type RawRecord, type StoredMessage, type TopicConfig } from "./store.ts";
 import {
   type BrokerSession,
   handleSend,
+  handleViewMessage,
   recordToMessage,
-  storedProperties,
 } from "./broker-send.ts";
 import {
   type ClientRecord,
@@ -376,7 +370,7 @@ class Broker implements BrokerHandle, BrokerSession {
       case RequestCode.SEND_REPLY_MESSAGE_V2:
         return handleReply(this, cmd, conn);
       case RequestCode.VIEW_MESSAGE_BY_ID:
-        return this.#viewMessage(cmd);
+        return handleViewMessage(this, cmd);
       case RequestCode.UPDATE_AND_CREATE_TOPIC:
         return this.#updateTopic(cmd);
       default:
@@ -385,20 +379,6 @@ class Broker implements BrokerHandle, BrokerSession {
           ` request type ${cmd.code} not supported`,
         );
     }
-  }
-
-  #viewMessage(cmd: RemotingCommand): RemotingCommand {
-    const offset = cmd.extFields?.offset ?? "";
-    const r = this.log.findByOffset(Number(offset));
-    if (!r) {
-      return this.response(
-        ResponseCode.SYSTEM_ERROR,
-        `can not find message by the offset, ${offset}`,
-      );
-    }
-    const res = this.response(ResponseCode.SUCCESS);
-    res.body = encodeStoredRecord(r, storedProperties(this, r), this.address);
-    return res;
   }
 
   #updateTopic(cmd: RemotingCommand): RemotingCommand {

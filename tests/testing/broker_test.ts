@@ -361,3 +361,22 @@ Deno.test("unknown codes, one-way sends and VIEW_MESSAGE_BY_ID", async () => {
     assert.equal(none.remark, "can not find message by the offset, 999999");
   });
 });
+
+Deno.test("UPDATE_AND_CREATE_TOPIC creates the topic and registers it", async () => {
+  await withCluster({}, async (c, a) => {
+    const r = await call(a, 17, {
+      topic: "Admin1",
+      defaultTopic: "TBW102",
+      readQueueNums: "3",
+      writeQueueNums: "2",
+      perm: "6",
+      topicFilterType: "SINGLE_TAG",
+      order: "false",
+    });
+    assert.equal(r.code, 0);
+    const route = await routeOf(c.namesrvAddr, "Admin1") as RouteJson;
+    assert.deepEqual(route.queueDatas, [
+      { brokerName: "broker-a", perm: 6, readQueueNums: 3, topicSysFlag: 0, writeQueueNums: 2 },
+    ]);
+  });
+});
