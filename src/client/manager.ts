@@ -6,7 +6,7 @@
  */
 
 import { RemotingClient } from "../remoting/client.ts";
-import { createInlineCodec, type MessageCodec } from "./_codec.ts";
+import { createDefaultCodec, type MessageCodec } from "./_codec.ts";
 import type { Transport } from "../transport/types.ts";
 import { ClientInstance } from "./client-instance.ts";
 import type { RemotingLike } from "./types.ts";
@@ -83,7 +83,7 @@ export function getOrCreateClientInstance(
       serializeType: options.serializeType,
       remoting: factories.remoting?.(options.transport) ??
         new RemotingClient({ transport: options.transport }),
-      codec: factories.codec?.() ?? createInlineCodec(),
+      codec: factories.codec?.() ?? createDefaultCodec(),
       pid: processId(),
     });
     instances.set(clientId, instance);

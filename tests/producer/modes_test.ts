@@ -191,3 +191,13 @@ Deno.test("hooks: checkForbidden refuses, before/after see context and result", 
     },
   });
 });
+
+Deno.test("large bodies are compressed through the default (pooled) codec", async () => {
+  await withProducer(async (p, c) => {
+    const text = "x".repeat(100) + Array.from({ length: 20_000 }, (_, i) => `line ${i}\n`).join("");
+    const r = await p.send({ topic: TOPIC, body: text });
+    const [m] = c.broker(r.queue.brokerName).messages(TOPIC);
+    assert.equal(m.sysFlag, 769);
+    assert.equal(new TextDecoder().decode(inflateSync(m.body)), text);
+  });
+});
