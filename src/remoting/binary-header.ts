@@ -127,8 +127,8 @@ export function writeBinaryHeaderAscii(
  */
 export function encodeBinaryHeader(cmd: RemotingCommand): Uint8Array {
   checkFixed(cmd);
+  if (cmd.remark != null) checkNonEmpty(cmd.remark, "remark");
   const remark = cmd.remark == null ? undefined : encodeUtf8(cmd.remark);
-  if (remark !== undefined && remark.length === 0) checkNonEmpty("", "remark");
   const entries: Uint8Array[] = [];
   let mapLength = 0;
   const ext = cmd.extFields;

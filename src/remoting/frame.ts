@@ -106,7 +106,6 @@ export function encodeFrame(cmd: RemotingCommand, options?: EncodeOptions): Uint
   throw new ProtocolError(`unknown serialize type ${cmd.serializeType as number}`);
 }
 
-/** Decode the frame occupying all of `frame` (already length-checked against the prefix). */
 /**
  * Check the header-length word against the frame's `totalLength`: the header must fit and the
  * serialize type must be known. Needs only the first 8 bytes, so the decoder runs it early.
@@ -126,6 +125,7 @@ function checkHeaderWord(word: number, totalLength: number): void {
   }
 }
 
+/** Decode the frame occupying all of `frame` (its prefix already checked against its length). */
 function decodeWhole(frame: Uint8Array): RemotingCommand {
   const word = readInt32(frame, 4);
   checkHeaderWord(word, frame.length - 4);
