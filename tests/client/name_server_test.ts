@@ -5,6 +5,8 @@ import type { RemotingCommand } from "../../src/remoting/command.ts";
 import { ConnectionError, TimeoutError } from "../../src/errors.ts";
 import { withoutNamespace, wrapNamespace } from "../../src/client/namespace.ts";
 import { buildClientId } from "../../src/client/manager.ts";
+import { ClientInstance } from "../../src/client/client-instance.ts";
+import { createInlineCodec } from "../../src/client/_codec.ts";
 
 function fakeRemoting(dead: Set<string>, log: string[]): RemotingLike {
   return {
@@ -81,4 +83,34 @@ Deno.test("namespace wrapping follows Java NamespaceUtil", () => {
 Deno.test("clientId is ip@instance[@unit]", () => {
   assert.equal(buildClientId("10.0.0.5", "123#456"), "10.0.0.5@123#456");
   assert.equal(buildClientId("10.0.0.5", "i", "u"), "10.0.0.5@i@u");
+});
+
+Deno.test("heartbeat body has the fixture's shape, plus the inner producer group", () => {
+  const instance = new ClientInstance({
+    clientId: "127.0.0.1@fixture#1",
+    clientIP: "127.0.0.1",
+    nameServer: ["h:1"],
+    addressServerUrl: undefined,
+    addressServerPollIntervalMs: 1000,
+    pollNameServerIntervalMs: 1000,
+    heartbeatIntervalMs: 1000,
+    serializeType: 0,
+    remoting: fakeRemoting(new Set(), []),
+    codec: createInlineCodec(),
+    pid: 1,
+  });
+  instance.registerProducer("fixture_group", {
+    publishTopics: () => [],
+    isPublishTopicNeedUpdate: () => false,
+    updateTopicPublishInfo: () => {},
+    emit: () => {},
+  });
+  assert.equal(
+    new TextDecoder().decode(instance.heartbeatBody()),
+    '{"clientID":"127.0.0.1@fixture#1","consumerDataSet":[],"producerDataSet":[{"groupName":"fixture_group"},{"groupName":"CLIENT_INNER_PRODUCER"}]}',
+  );
+  const req = instance.request(34, {});
+  assert.equal(req.language, 7);
+  assert.equal(req.version, 401);
+  assert.deepEqual(req.extFields, {});
 });

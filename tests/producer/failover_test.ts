@@ -190,3 +190,32 @@ Deno.test("sendAsync retries a refused connection on the other broker", async ()
     }
   });
 });
+
+Deno.test("connections dropped while a send is in flight: retried on the other broker", async () => {
+  await withProducer(async (p, c) => {
+    await p.send({ topic: TOPIC, body: "warm" });
+    c.brokers.forEach((b) => b.setLatency(100));
+    const results = Promise.all(
+      Array.from({ length: 8 }, () => p.send({ topic: TOPIC, body: "x" })),
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    c.broker("broker-a").dropConnections();
+    c.broker("broker-a").blackhole(true); // a retry back on broker-a would not be answered
+    const rs = await results;
+    for (const r of rs) assert.equal(r.status, "SEND_OK");
+    c.broker("broker-a").blackhole(false);
+    c.brokers.forEach((b) => b.setLatency(0));
+  });
+});
+
+Deno.test("one-way send to a dead broker: one attempt, SendFailedError", async () => {
+  await withProducer(async (p, c) => {
+    await p.send({ topic: TOPIC, body: "warm" });
+    await Promise.all(c.brokers.map((b) => b.stop({ keepRoute: true })));
+    await assert.rejects(p.sendOneway({ topic: TOPIC, body: "x" }), (e: unknown) => {
+      assert.ok(e instanceof SendFailedError);
+      assert.equal(e.attempts.length, 1);
+      return true;
+    });
+  });
+});
