@@ -26,7 +26,10 @@ interface AliProducer {
 
 /** The part of the `ali-ons` module this driver uses. */
 interface AliOnsModule {
-  Producer: new (options: Record<string, unknown>) => AliProducer;
+  Producer: (new (options: Record<string, unknown>) => AliProducer) & {
+    /** ali-ons' process-wide inner producer, created by the first `ready()`. */
+    defaultProducer?: AliProducer;
+  };
   Message: new (topic: string, tags: string, body: Uint8Array) => unknown;
 }
 
@@ -72,15 +75,26 @@ export async function openAliOns(
       info(): void {},
       debug(): void {},
       warn(...args: unknown[]): void {
-        console.warn("[ali-ons]", ...args);
+        // Only errors; its routine warnings (e.g. "updateTopicPublishInfo() prev is not null")
+        // would drown the table.
+        if (args[0] instanceof Error && !reported) console.warn("[ali-ons]", ...args);
       },
       error(...args: unknown[]): void {
         console.error("[ali-ons]", ...args);
       },
     },
   });
-  producer.on("error", (e) => console.error("[ali-ons] error:", e));
+  // ali-ons reports socket trouble as 'error' events, repeatedly while it reconnects: print one.
+  let reported = false;
+  producer.on("error", (e) => {
+    if (!reported) console.error("[ali-ons] error event (further ones not shown):", e);
+    reported = true;
+  });
   await producer.ready();
+  // The inner producer shares the client instance; without a listener its socket errors at
+  // shutdown (name server gone) would be thrown as unhandled 'error' events.
+  const inner = ons.Producer.defaultProducer;
+  inner?.on("error", () => {});
   const body = new Uint8Array(size).fill(0x61);
   // Buffer view of the same bytes: ali-ons concatenates with Buffer APIs.
   const { Buffer } = await import("node:buffer");
@@ -93,6 +107,9 @@ export async function openAliOns(
         if (r.sendStatus !== "SEND_OK") throw new Error(`ali-ons status ${r.sendStatus}`);
       }, histogram);
     },
-    close: () => producer.close(),
+    close: async () => {
+      await producer.close();
+      await inner?.close();
+    },
   };
 }

@@ -1,0 +1,444 @@
+/**
+ * Producer benchmark (issue 4 "Performance"): N messages of `--size` bytes with C sends in flight,
+ * for each C of `--concurrency`, driving three clients against the same cluster in one run:
+ *
+ * - `ours`: this package's {@link Producer}, `send()` awaited, C concurrent senders;
+ * - `ali-ons`: the npm `ali-ons` producer (Node only; "n/a" under Deno and Bun);
+ * - `raw`: a pre-encoded SEND_MESSAGE_V2 frame pipeline with window C (bench/_raw_sender.ts), the
+ *   ceiling any client can reach against this broker.
+ *
+ * The cluster runs in another process (scripts/cluster.ts, same runtime, one broker) unless
+ * `ROCKETMQ_NAMESRV` is set. CPU is this process's `process.cpuUsage()` delta divided by N, so it
+ * is client CPU only. Loopback only; every loop is bounded; the process exits by itself.
+ *
+ * ```sh
+ * npx -y node@22 bench/producer.ts --messages 100000 --concurrency 1,8,64 --size 1024
+ * npx -y deno@2.9.6 run -A bench/producer.ts
+ * npx -y node@22 bench/producer.ts --messages 1000000 --concurrency 64 --clients ours   # RSS check
+ * ```
+ *
+ * @module
+ */
+
+import { spawn } from "node:child_process";
+import { connect } from "node:net";
+import process from "node:process";
+import { setTimeout as nodeSetTimeout } from "node:timers";
+import { fileURLToPath } from "node:url";
+import { Producer } from "../mod.ts";
+import { encodeFrame, FrameDecoder } from "../src/remoting/frame.ts";
+import type { RemotingCommand } from "../src/remoting/command.ts";
+import { RequestCode, ResponseCode, SerializeType } from "../src/remoting/codes.ts";
+import { parseTopicRouteData } from "../src/route/topic-route.ts";
+import { runRawSender } from "./_raw_sender.ts";
+import { type AliOnsClient, aliOnsSupported, openAliOns } from "./_ali_ons.ts";
+import {
+  formatTable,
+  LatencyHistogram,
+  mib,
+  ratio,
+  runConcurrent,
+  type RunStats,
+  startMeter,
+  throughput,
+} from "./_stats.ts";
+
+/** Flags of scripts/cluster.ts: one broker (all clients hit the same one), small retention. */
+const CLUSTER_ARGS = ["--brokers", "1", "--max-stored", "1000"];
+const CLUSTER_BROKERS = 1;
+
+/** The embedded cluster running in a child process (scripts/cluster.ts). */
+interface ClusterProcess {
+  namesrvAddr: string;
+  /** False once the child process exited. */
+  readonly alive: boolean;
+  /** Broker addresses in the order printed. */
+  brokers: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Spawns scripts/cluster.ts with the runtime running this file and reads its banner: first line
+ * `ROCKETMQ_NAMESRV=host:port`, then one `brokerName host:port` line per broker. One broker, so
+ * every client of the run talks to the same broker.
+ */
+function startClusterProcess(): Promise<ClusterProcess> {
+  const script = fileURLToPath(new URL("../scripts/cluster.ts", import.meta.url));
+  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
+  const args = [script, ...CLUSTER_ARGS];
+  const child = deno
+    ? spawn(deno.execPath(), ["run", "-A", ...args], { stdio: ["ignore", "pipe", "inherit"] })
+    : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  let alive = true;
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", (code, signal) => {
+      alive = false;
+      if (!stopping) {
+        console.error(`scripts/cluster.ts exited unexpectedly (code ${code}, signal ${signal})`);
+      }
+      resolve();
+    })
+  );
+  let stopping = false;
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    let namesrvAddr: string | undefined;
+    const brokers: string[] = [];
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      child.kill("SIGTERM");
+      reject(new Error(`scripts/cluster.ts: ${why}`));
+    };
+    const timer = setTimeout(() => fail("no banner within 30 s"), 30_000);
+    const onEarlyExit = (code: number | null): void => fail(`exited early with code ${code}`);
+    child.once("exit", onEarlyExit);
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (chunk: string) => {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (namesrvAddr === undefined) {
+          const m = /^ROCKETMQ_NAMESRV=(\S+)$/.exec(line);
+          if (!m) return fail(`unexpected first line ${JSON.stringify(line)}`);
+          namesrvAddr = m[1];
+        } else if (brokers.length < CLUSTER_BROKERS) {
+          const parts = line.split(/\s+/);
+          brokers.push(parts[parts.length - 1]);
+          if (brokers.length === CLUSTER_BROKERS) {
+            clearTimeout(timer);
+            child.off("exit", onEarlyExit);
+            child.stdout!.resume(); // keep draining later output
+            resolve({
+              namesrvAddr,
+              get alive(): boolean {
+                return alive;
+              },
+              brokers,
+              close: async () => {
+                stopping = true;
+                if (alive) child.kill("SIGTERM");
+                await exited;
+              },
+            });
+          }
+        }
+      }
+    });
+  });
+}
+
+/** One request/response over a fresh loopback socket (route lookup for an external cluster). */
+function requestOnce(
+  address: string,
+  cmd: RemotingCommand,
+  timeoutMs: number,
+): Promise<RemotingCommand> {
+  const i = address.lastIndexOf(":");
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: address.slice(0, i), port: Number(address.slice(i + 1)) });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer from ${address} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const decoder = new FrameDecoder((response) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(response);
+    });
+    socket.on("data", (chunk: Uint8Array) => decoder.push(chunk));
+    socket.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    socket.write(encodeFrame(cmd));
+  });
+}
+
+/** Master address of the first broker serving `topic`, from the name server's route. */
+async function lookupBrokerAddress(nameServer: string, topic: string): Promise<string> {
+  const response = await requestOnce(nameServer, {
+    code: RequestCode.GET_ROUTEINFO_BY_TOPIC,
+    language: 7,
+    version: 401,
+    opaque: 1,
+    flag: 0,
+    extFields: { topic },
+    serializeType: SerializeType.JSON,
+  }, 5000);
+  if (response.code !== ResponseCode.SUCCESS || !response.body) {
+    throw new Error(`route of ${topic}: code ${response.code} ${response.remark ?? ""}`);
+  }
+  const route = parseTopicRouteData(response.body);
+  const broker = [...route.brokerDatas].sort((a, b) => a.brokerName < b.brokerName ? -1 : 1)
+    .find((b) => b.brokerAddrs["0"] !== undefined);
+  if (!broker) throw new Error(`route of ${topic} has no master broker`);
+  return broker.brokerAddrs["0"];
+}
+
+/** Command-line options. */
+interface BenchOptions {
+  messages: number;
+  concurrency: number[];
+  size: number;
+  warmup: number;
+  clients: Set<string>;
+  topic: string;
+}
+
+function parseArgs(argv: readonly string[]): BenchOptions {
+  const opts: BenchOptions = {
+    messages: 100_000,
+    concurrency: [1, 8, 64],
+    size: 1024,
+    warmup: -1,
+    clients: new Set(["ours", "ali-ons", "raw"]),
+    topic: "BenchTopic",
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = argv[i + 1];
+    const int = (): number => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs a positive integer`);
+      i++;
+      return n;
+    };
+    if (flag === "--messages") opts.messages = int();
+    else if (flag === "--size") opts.size = int();
+    else if (flag === "--warmup") opts.warmup = int();
+    else if (flag === "--concurrency") {
+      opts.concurrency = String(value).split(",").map(Number);
+      if (opts.concurrency.some((c) => !Number.isInteger(c) || c <= 0)) {
+        throw new Error("--concurrency needs positive integers, e.g. 1,8,64");
+      }
+      i++;
+    } else if (flag === "--clients") {
+      opts.clients = new Set(String(value).split(","));
+      i++;
+    } else if (flag === "--topic") {
+      opts.topic = String(value);
+      i++;
+    } else throw new Error(`unknown flag ${flag}`);
+  }
+  if (opts.warmup < 0) opts.warmup = Math.min(5_000, Math.max(500, opts.messages / 10));
+  return opts;
+}
+
+function runtimeName(): string {
+  const g = globalThis as Record<string, unknown>;
+  if (g.Deno !== undefined) return `deno ${(g.Deno as { version: { deno: string } }).version.deno}`;
+  if (g.Bun !== undefined) return `bun ${process.versions.bun}`;
+  return `node ${process.versions.node}`;
+}
+
+/** What one client run reports to {@link measure}. */
+interface RunOutcome {
+  ok: number;
+  failed: number;
+  firstError?: unknown;
+  p50Ms?: number;
+  p99Ms?: number;
+}
+
+/** The raw pre-encoded sender (bench/_raw_sender.ts) with window `c`, as a {@link RunOutcome}. */
+async function runRaw(
+  address: string,
+  topic: string,
+  size: number,
+  messages: number,
+  c: number,
+): Promise<RunOutcome> {
+  const r = await runRawSender({ address, frames: messages, window: c, bodySize: size, topic });
+  return { ok: r.acked, failed: r.errors, p50Ms: r.p50Ms, p99Ms: r.p99Ms };
+}
+
+/** Warm-up then measured run of one client at one concurrency. */
+async function measure(
+  client: string,
+  opts: BenchOptions,
+  concurrency: number,
+  histogram: LatencyHistogram,
+  run: (messages: number, histogram: LatencyHistogram) => Promise<RunOutcome>,
+): Promise<RunStats> {
+  histogram.reset();
+  await run(opts.warmup, histogram);
+  histogram.reset();
+  const meter = startMeter(client, concurrency);
+  const result = await run(opts.messages, histogram);
+  const stats = meter.finish(result.ok, result.failed, histogram);
+  // The raw sender keeps its own histogram and reports percentiles.
+  if (result.p50Ms !== undefined) stats.p50Ms = result.p50Ms;
+  if (result.p99Ms !== undefined) stats.p99Ms = result.p99Ms;
+  if (result.failed > 0) {
+    console.error(
+      `${client} C=${concurrency}: ${result.failed} sends failed, first:`,
+      result.firstError,
+    );
+  }
+  return stats;
+}
+
+function row(s: RunStats | undefined, client: string, c: number): string[] {
+  if (s === undefined) return [client, String(c), "n/a", "", "", "", "", "", ""];
+  return [
+    client,
+    String(c),
+    Math.round(throughput(s)).toLocaleString("en-US"),
+    s.p50Ms.toFixed(3),
+    s.p99Ms.toFixed(3),
+    s.cpuUsPerMsg.toFixed(1),
+    mib(s.rssBefore),
+    mib(s.rssAfter),
+    String(s.failures),
+  ];
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const envNamesrv = process.env.ROCKETMQ_NAMESRV;
+  const cluster = envNamesrv ? undefined : await startClusterProcess();
+  const nameServer = envNamesrv ?? cluster!.namesrvAddr;
+  const histogram = new LatencyHistogram();
+  const results = new Map<string, RunStats | undefined>();
+  const key = (client: string, c: number): string => `${client}@${c}`;
+  let producer: Producer | undefined;
+  let ali: AliOnsClient | undefined;
+  const body = new Uint8Array(opts.size).fill(0x61);
+  console.log(
+    `# producer bench: ${runtimeName()}, ${opts.messages} x ${opts.size} B, C = ${
+      opts.concurrency.join(",")
+    }, warm-up ${opts.warmup}, name server ${nameServer}${
+      cluster ? " (embedded, own process)" : ""
+    }`,
+  );
+  try {
+    if (opts.clients.has("ours")) {
+      producer = new Producer({ group: "bench_ours", nameServer });
+      await producer.start();
+      // Creates the topic through TBW102 so every client below finds a route.
+      await producer.send({ topic: opts.topic, body, tags: "bench" });
+    }
+    const useAli = opts.clients.has("ali-ons") && aliOnsSupported();
+    if (useAli) ali = await openAliOns(nameServer, opts.topic, opts.size);
+    let brokerAddress: string | undefined;
+    if (opts.clients.has("raw")) {
+      brokerAddress = cluster?.brokers[0] ?? await lookupBrokerAddress(nameServer, opts.topic);
+    }
+    const checkCluster = (): void => {
+      if (cluster && !cluster.alive) {
+        throw new Error("the cluster process died; numbers would be meaningless");
+      }
+    };
+    for (const c of opts.concurrency) {
+      checkCluster();
+      if (producer) {
+        const p = producer;
+        results.set(
+          key("ours", c),
+          await measure(
+            "ours",
+            opts,
+            c,
+            histogram,
+            (n, h) =>
+              runConcurrent(n, c, () => p.send({ topic: opts.topic, body, tags: "bench" }), h),
+          ),
+        );
+      }
+      checkCluster();
+      if (ali) {
+        const a = ali;
+        results.set(
+          key("ali-ons", c),
+          await measure("ali-ons", opts, c, histogram, (n, h) => a.run(n, c, h)),
+        );
+      }
+      checkCluster();
+      if (brokerAddress !== undefined) {
+        const address = brokerAddress;
+        results.set(
+          key("raw", c),
+          await measure(
+            "raw",
+            opts,
+            c,
+            histogram,
+            (n) => runRaw(address, opts.topic, opts.size, n, c),
+          ),
+        );
+      }
+    }
+  } finally {
+    await producer?.shutdown();
+    await ali?.close();
+    await cluster?.close();
+  }
+
+  const rows: string[][] = [];
+  for (const c of opts.concurrency) {
+    for (const client of ["ours", "ali-ons", "raw"]) {
+      if (!opts.clients.has(client)) continue;
+      rows.push(row(results.get(key(client, c)), client, c));
+    }
+  }
+  console.log();
+  console.log(
+    formatTable(
+      [
+        "client",
+        "C",
+        "msgs/s",
+        "p50 ms",
+        "p99 ms",
+        "CPU µs/msg",
+        "RSS MB before",
+        "after",
+        "failed",
+      ],
+      rows,
+    ),
+  );
+  console.log();
+  const ratioRows: string[][] = [];
+  for (const c of opts.concurrency) {
+    const ours = results.get(key("ours", c));
+    const raw = results.get(key("raw", c));
+    const aliStats = results.get(key("ali-ons", c));
+    const vsRaw = ours && raw ? throughput(ours) / throughput(raw) : undefined;
+    const vsAliCpu = ours && aliStats ? ours.cpuUsPerMsg / aliStats.cpuUsPerMsg : undefined;
+    const growth = ours ? (ours.rssAfter - ours.rssBefore) / (1024 * 1024) : undefined;
+    ratioRows.push([
+      String(c),
+      ratio(ours && throughput(ours), raw && throughput(raw)),
+      c >= 8 && vsRaw !== undefined ? (vsRaw >= 0.9 ? "yes" : "NO") : "-",
+      ratio(ours?.cpuUsPerMsg, aliStats?.cpuUsPerMsg),
+      vsAliCpu !== undefined ? (vsAliCpu <= 1 / 3 ? "yes" : "NO") : "-",
+      growth !== undefined ? growth.toFixed(1) : "n/a",
+    ]);
+  }
+  console.log(
+    formatTable(
+      ["C", "ours/raw msgs/s", "≥0.9 (C≥8)", "ours/ali-ons CPU", "≤0.33", "ours RSS Δ MB"],
+      ratioRows,
+    ),
+  );
+  console.log(
+    `\nTargets: ≥ 0.9× raw msgs/s at C=8 and C=64; CPU/msg ≤ 1/3 of ali-ons; RSS growth ≤ 20 MB over 1 M sends (run with --messages 1000000; this run: ${opts.messages}).`,
+  );
+}
+
+if (import.meta.main) {
+  let code = 0;
+  try {
+    await main();
+  } catch (e) {
+    console.error(e);
+    code = 1;
+  }
+  process.exitCode = code;
+  // ali-ons keeps interval timers of its shared client instance alive after close(); the bench
+  // must still end on its own. An unref'd timer only fires if something else holds the loop.
+  nodeSetTimeout(() => process.exit(code), 3000).unref();
+}
