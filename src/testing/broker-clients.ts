@@ -120,7 +120,40 @@ export class ClientRegistry {
     } catch {
       return b.response(ResponseCode.SYSTEM_ERROR, "HeartbeatData decode failed");
     }
-    const clientId = String(data?.clientID ?? "");
+    const e = this.#entry(String(data?.clientID ?? ""), cmd, conn);
+    e.language = cmd.language;
+    e.version = cmd.version;
+    e.heartbeats++;
+    e.connectionId = conn.id;
+    e.remoteAddress = conn.remoteAddress;
+    for (const p of data.producerDataSet ?? []) {
+      if (p && typeof p.groupName === "string") e.producers.add(p.groupName);
+    }
+    for (const c of data.consumerDataSet ?? []) {
+      if (c && typeof c.groupName === "string") e.consumers.add(c.groupName);
+    }
+    return b.response(ResponseCode.SUCCESS);
+  }
+
+  /** UNREGISTER_CLIENT: response SUCCESS with empty extFields (as recorded). */
+  unregister(
+    b: BrokerSession,
+    cmd: RemotingCommand,
+    conn: ServerConnection,
+  ): RemotingCommand {
+    const ext = cmd.extFields ?? {};
+    // A client that never sent a heartbeat here is still listed, with what it unregistered.
+    const e = this.#entry(ext.clientID ?? "", cmd, conn);
+    for (const g of [ext.producerGroup, ext.consumerGroup]) {
+      if (g === undefined) continue;
+      e.producers.delete(g);
+      e.consumers.delete(g);
+      e.unregistered.push(g);
+    }
+    return b.response(ResponseCode.SUCCESS, undefined, {});
+  }
+
+  #entry(clientId: string, cmd: RemotingCommand, conn: ServerConnection): Entry {
     let e = this.#clients.get(clientId);
     if (!e) {
       e = {
@@ -138,33 +171,7 @@ export class ClientRegistry {
       };
       this.#clients.set(clientId, e);
     }
-    e.language = cmd.language;
-    e.version = cmd.version;
-    e.heartbeats++;
-    e.connectionId = conn.id;
-    e.remoteAddress = conn.remoteAddress;
-    for (const p of data.producerDataSet ?? []) {
-      if (p && typeof p.groupName === "string") e.producers.add(p.groupName);
-    }
-    for (const c of data.consumerDataSet ?? []) {
-      if (c && typeof c.groupName === "string") e.consumers.add(c.groupName);
-    }
-    return b.response(ResponseCode.SUCCESS);
-  }
-
-  /** UNREGISTER_CLIENT: response SUCCESS with empty extFields (as recorded). */
-  unregister(b: BrokerSession, cmd: RemotingCommand): RemotingCommand {
-    const ext = cmd.extFields ?? {};
-    const e = this.#clients.get(ext.clientID ?? "");
-    if (e) {
-      if (ext.producerGroup !== undefined && e.producers.delete(ext.producerGroup)) {
-        e.unregistered.push(ext.producerGroup);
-      }
-      if (ext.consumerGroup !== undefined && e.consumers.delete(ext.consumerGroup)) {
-        e.unregistered.push(ext.consumerGroup);
-      }
-    }
-    return b.response(ResponseCode.SUCCESS, undefined, {});
+    return e;
   }
 }
 

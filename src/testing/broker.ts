@@ -107,7 +107,7 @@ export interface BrokerHandle {
   clearMessages(): void;
   /** Call `listener` after each stored message; returns the unsubscribe function. */
   onMessage(listener: (message: StoredMessage) => void): () => void;
-  /** Clients seen through HEART_BEAT, with their groups. */
+  /** Clients seen through HEART_BEAT or UNREGISTER_CLIENT, with their groups. */
   clients(): ClientRecord[];
   /** Producer groups currently registered by some client. */
   producerGroups(): string[];
@@ -363,7 +363,7 @@ class Broker implements BrokerHandle, BrokerSession {
       case RequestCode.HEART_BEAT:
         return this.clientRegistry.heartbeat(this, cmd, conn);
       case RequestCode.UNREGISTER_CLIENT:
-        return this.clientRegistry.unregister(this, cmd);
+        return this.clientRegistry.unregister(this, cmd, conn);
       case RequestCode.END_TRANSACTION:
         return handleEndTransaction(this, cmd, conn);
       case RequestCode.SEND_REPLY_MESSAGE:

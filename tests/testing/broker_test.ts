@@ -260,6 +260,11 @@ Deno.test("heartbeats and unregistration are tracked per client and group", asyn
     assert.deepEqual(client.unregistered, ["gA"]);
     assert.equal(broker.requestCount(34), 1);
     assert.equal(broker.requestCount(35), 1);
+    // Unregistering without a heartbeat here still shows up.
+    await call(a, 35, { clientID: "other", producerGroup: "gB" });
+    const other = broker.clients().find((x) => x.clientId === "other");
+    assert.deepEqual(other?.unregistered, ["gB"]);
+    assert.equal(other?.heartbeats, 0);
   });
 });
 
