@@ -4,7 +4,22 @@
  */
 
 import assert from "node:assert/strict";
+import { createServer, type Server } from "node:net";
 import { RawClient, type RouteJson, routeOf } from "./_helpers.ts";
+
+/** Ports the OS just handed out (and that were released again). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () =>
+      new Promise<Server>((resolve) => {
+        const s = createServer();
+        s.listen(0, "127.0.0.1", () => resolve(s));
+      })),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
 
 const script = new URL("../../scripts/cluster.ts", import.meta.url).pathname;
 
@@ -50,8 +65,7 @@ Deno.test("scripts/cluster.ts prints the addresses and exits cleanly on SIGTERM"
 });
 
 Deno.test("scripts/cluster.ts honours fixed ports and exits cleanly on SIGINT", async () => {
-  const ports = [21000 + Math.floor(Math.random() * 20000)];
-  ports.push(ports[0] + 1, ports[0] + 2);
+  const ports = await freePorts(3);
   const child = run(
     [
       "--brokers",
