@@ -19,7 +19,8 @@
 import { AbortedError, RouteNotFoundError, StateError, ValidationError } from "../errors.ts";
 import { MQFaultStrategy } from "../fault/fault-strategy.ts";
 import type { MessageCodec } from "../client/_codec.ts";
-import { TopicPublishInfo, topicRouteToPublishInfo } from "../route/publish-info.ts";
+import { type TopicPublishInfo, topicRouteToPublishInfo } from "../route/publish-info.ts";
+import { PublishTable } from "./publish-table.ts";
 import type { ClientInstance } from "../client/client-instance.ts";
 import {
   type ClientInstanceFactories,
@@ -37,8 +38,9 @@ import {
 } from "./options.ts";
 import { ProducerEvents } from "./events.ts";
 import { compressIfNeeded, prepareBatch, type PreparedMessage, prepareMessage } from "./message.ts";
-import { type KernelEnv, sendKernel } from "./kernel.ts";
-import { asyncRetryPolicy, runSendLoop, syncRetryPolicy } from "./send-loop.ts";
+import type { KernelEnv } from "./kernel.ts";
+import { runSendLoop } from "./send-loop.ts";
+import { SendJob } from "./send-job.ts";
 import type {
   CommunicationMode,
   Message,
@@ -62,7 +64,7 @@ export class Producer implements AsyncDisposable {
   readonly #group: string;
   readonly #instanceName: string;
   readonly #factories: ClientInstanceFactories;
-  readonly #publishInfo = new Map<string, TopicPublishInfo>();
+  readonly #publishInfo = new PublishTable();
   readonly #tracker = new SendTracker();
   #state: ProducerState = "CREATE_JUST";
   #clientIP: string | undefined;
@@ -151,7 +153,7 @@ export class Producer implements AsyncDisposable {
         instance = undefined;
         throw new ValidationError("options.group", msg);
       }
-      this.#publishInfo.set(o.createTopicKey, new TopicPublishInfo({ topic: o.createTopicKey }));
+      this.#publishInfo.addPlaceholder(o.createTopicKey);
       await instance.start();
       this.#instance = instance;
       this.#codec = o.codec ?? instance.codec;
@@ -177,15 +179,9 @@ export class Producer implements AsyncDisposable {
 
   /** The view of this producer the client instance uses. */
   readonly #inner: ProducerInner = {
-    publishTopics: () => this.#publishInfo.keys(),
-    isPublishTopicNeedUpdate: (topic) => {
-      const info = this.#publishInfo.get(topic);
-      return info === undefined || !info.ok();
-    },
-    updateTopicPublishInfo: (topic, info) => {
-      // Java only replaces entries of topics this producer publishes to.
-      if (this.#publishInfo.has(topic)) this.#publishInfo.set(topic, info);
-    },
+    publishTopics: () => this.#publishInfo.topics(),
+    isPublishTopicNeedUpdate: (topic) => this.#publishInfo.needsUpdate(topic),
+    updateTopicPublishInfo: (topic, info) => this.#publishInfo.update(topic, info),
     emit: (type, detail) => this.events.emit(type, detail),
   };
 
@@ -205,7 +201,7 @@ export class Producer implements AsyncDisposable {
       nameServer: () => instance.nameServers.addresses.join(";"),
       clientIP: instance.clientIP,
       findBrokerAddress: (b) => instance.findBrokerAddressInPublish(b),
-      refreshRoute: (topic) => this.#tryToFindTopicPublishInfo(topic),
+      refreshRoute: (topic) => this.#findPublishInfo(topic),
       userTopic: (t) => withoutNamespace(o.namespace, t),
       onHookError: (hook, error) => this.events.emit("producer.hook.error", { hook, error }),
     };
@@ -218,43 +214,14 @@ export class Producer implements AsyncDisposable {
     return this.#instance;
   }
 
-  /**
-   * Java `tryToFindTopicPublishInfo`: cache → name server → the createTopicKey route (auto-create).
-   *
-   * @param topic wire topic
-   * @returns usable publish info
-   * @throws RouteNotFoundError ("No route info of this topic") with the last lookup error as cause
-   */
-  async #tryToFindTopicPublishInfo(topic: string): Promise<TopicPublishInfo> {
-    let info = this.#publishInfo.get(topic);
-    if (info !== undefined && info.ok()) return info;
-    const instance = this.#running();
-    let cause: unknown;
-    if (info === undefined) this.#publishInfo.set(topic, new TopicPublishInfo({ topic }));
-    try {
-      await instance.updateTopicRouteInfoFromNameServer(topic);
-    } catch (e) {
-      cause = e;
-    }
-    info = this.#publishInfo.get(topic);
-    if (info !== undefined && (info.haveTopicRouterInfo || info.ok())) {
-      if (info.ok()) return info;
-      throw new RouteNotFoundError(topic, { cause });
-    }
-    try {
-      const o = this.#opts;
-      await instance.updateTopicRouteInfoFromNameServer(
-        topic,
-        true,
-        o.createTopicKey,
-        o.defaultTopicQueueNums,
-      );
-    } catch (e) {
-      cause = e;
-    }
-    info = this.#publishInfo.get(topic);
-    if (info === undefined || !info.ok()) throw new RouteNotFoundError(topic, { cause });
-    return info;
+  #findPublishInfo(topic: string): Promise<TopicPublishInfo> {
+    const o = this.#opts;
+    return this.#publishInfo.find(
+      this.#running(),
+      topic,
+      o.createTopicKey,
+      o.defaultTopicQueueNums,
+    );
   }
 
   #budget(options: SendOptions | undefined): number {
@@ -297,8 +264,7 @@ export class Producer implements AsyncDisposable {
     }
     let info: TopicPublishInfo | undefined;
     if (explicit === undefined) {
-      info = this.#publishInfo.get(p.topic);
-      if (info === undefined || !info.ok()) info = await this.#tryToFindTopicPublishInfo(p.topic);
+      info = this.#publishInfo.cached(p.topic) ?? await this.#findPublishInfo(p.topic);
     }
     let fixed: MessageQueue | undefined;
     if (explicit !== undefined) fixed = this.#queueOf(explicit);
@@ -314,26 +280,19 @@ export class Producer implements AsyncDisposable {
       }
       fixed = this.#queueOf(chosen);
     }
-    const policy = {
-      maxAttempts: fixed !== undefined || mode === "ONEWAY"
-        ? 1
-        : 1 + (mode === "ASYNC" ? o.retryTimesWhenSendAsyncFailed : o.retryTimesWhenSendFailed),
-      timeoutMs: timeoutMs - (Date.now() - begin),
-      retryOn: mode === "ASYNC" ? asyncRetryPolicy : syncRetryPolicy,
-      retryNotOk: mode === "SYNC" && fixed === undefined && o.retryAnotherBrokerWhenNotStoreOK,
-      topic: p.message.topic,
-    };
-    const fs = this.faultStrategy;
-    return await runSendLoop({
-      now: Date.now,
-      select: (last) => fixed ?? fs.selectOneMessageQueue(info!, last),
-      attempt: (mq, left) => sendKernel(env, p, mq, mode, left, signal),
-      // Java feeds the fault strategy only from sendDefaultImpl, not from queue/selector sends.
-      updateFaultItem: (b, l, iso) => {
-        if (fixed === undefined) fs.updateFaultItem(b, l, iso);
-      },
-      onRetry: (r) => this.events.emit("producer.send.retry", { ...r, topic: p.message.topic }),
-    }, policy);
+    const job = new SendJob(
+      env,
+      p,
+      mode,
+      signal,
+      info,
+      fixed,
+      this.faultStrategy,
+      this.events,
+      o,
+      timeoutMs - (Date.now() - begin),
+    );
+    return await runSendLoop(job, job);
   }
 
   async #tracked<T extends SendResult | undefined>(
@@ -349,7 +308,10 @@ export class Producer implements AsyncDisposable {
       const prepared = prepare();
       const p = prepared instanceof Promise ? await prepared : prepared;
       const r = await this.#send(p, mode, options, begin) as T;
-      this.events.emit("producer.send", { result: r, latencyMs: Date.now() - begin, mode });
+      const ev = this.events;
+      if (ev.has("producer.send")) {
+        ev.emit("producer.send", { result: r, latencyMs: Date.now() - begin, mode });
+      }
       return r;
     } catch (error) {
       this.events.emit("producer.send.failed", { error, mode });

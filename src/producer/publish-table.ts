@@ -1,0 +1,93 @@
+/**
+ * A producer's publish-info table (Java `DefaultMQProducerImpl.topicPublishInfoTable`) and the
+ * route lookup of a send (Java `tryToFindTopicPublishInfo`): cache → name server → the
+ * createTopicKey (TBW102) route, so that a broker with auto-create on creates the topic.
+ *
+ * @module
+ */
+
+import { RouteNotFoundError } from "../errors.ts";
+import { TopicPublishInfo } from "../route/publish-info.ts";
+import type { ClientInstance } from "../client/client-instance.ts";
+
+/** Topic → publish info of one producer. */
+export class PublishTable {
+  readonly #table = new Map<string, TopicPublishInfo>();
+
+  /**
+   * Cached info, if usable (the hot path: no promise).
+   *
+   * @param topic wire topic
+   * @returns the info when it has queues
+   */
+  cached(topic: string): TopicPublishInfo | undefined {
+    const info = this.#table.get(topic);
+    return info !== undefined && info.ok() ? info : undefined;
+  }
+
+  /** Register a topic with empty info (Java puts createTopicKey in at start). */
+  addPlaceholder(topic: string): void {
+    if (!this.#table.has(topic)) this.#table.set(topic, new TopicPublishInfo({ topic }));
+  }
+
+  /** Topics this producer publishes to (the route refresh task's list). */
+  topics(): IterableIterator<string> {
+    return this.#table.keys();
+  }
+
+  /** True when the topic's info is missing or has no queues. */
+  needsUpdate(topic: string): boolean {
+    const info = this.#table.get(topic);
+    return info === undefined || !info.ok();
+  }
+
+  /** Replace a topic's info; Java only replaces topics the producer already publishes to. */
+  update(topic: string, info: TopicPublishInfo): void {
+    if (this.#table.has(topic)) this.#table.set(topic, info);
+  }
+
+  /**
+   * Java `tryToFindTopicPublishInfo`.
+   *
+   * @param instance the client instance doing the lookups
+   * @param topic wire topic
+   * @param createTopicKey the auto-create template topic
+   * @param defaultTopicQueueNums queues of auto-created topics
+   * @returns usable publish info
+   * @throws RouteNotFoundError ("No route info of this topic") with the last lookup error as cause
+   */
+  async find(
+    instance: ClientInstance,
+    topic: string,
+    createTopicKey: string,
+    defaultTopicQueueNums: number,
+  ): Promise<TopicPublishInfo> {
+    let info = this.#table.get(topic);
+    if (info !== undefined && info.ok()) return info;
+    let cause: unknown;
+    this.addPlaceholder(topic);
+    try {
+      await instance.updateTopicRouteInfoFromNameServer(topic);
+    } catch (e) {
+      cause = e;
+    }
+    info = this.#table.get(topic);
+    if (info !== undefined && (info.haveTopicRouterInfo || info.ok())) {
+      if (info.ok()) return info;
+      throw new RouteNotFoundError(topic, { cause });
+    }
+    try {
+      await instance.updateTopicRouteInfoFromNameServer(
+        topic,
+        true,
+        createTopicKey,
+        defaultTopicQueueNums,
+      );
+    } catch (e) {
+      cause = e;
+    }
+    info = this.#table.get(topic);
+    if (info === undefined || !info.ok()) throw new RouteNotFoundError(topic, { cause });
+    return info;
+  }
+}

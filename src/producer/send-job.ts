@@ -1,0 +1,123 @@
+/**
+ * One send as the retry loop sees it: a single object that is both the loop's dependencies and
+ * its policy, so a send allocates one job instead of a handful of closures.
+ *
+ * @module
+ */
+
+import type { MQFaultStrategy } from "../fault/fault-strategy.ts";
+import type { TopicPublishInfo } from "../route/publish-info.ts";
+import type { MessageQueue } from "../route/message-queue.ts";
+import type { ProducerEvents } from "./events.ts";
+import { type KernelEnv, sendKernel } from "./kernel.ts";
+import type { PreparedMessage } from "./message.ts";
+import {
+  asyncRetryPolicy,
+  type RetryInfo,
+  type SendLoopDeps,
+  type SendLoopPolicy,
+  syncRetryPolicy,
+} from "./send-loop.ts";
+import type { CommunicationMode, SendResult } from "./types.ts";
+
+/** Retry settings of the producer a job needs. */
+export interface RetrySettings {
+  /** Extra awaited-send attempts. */
+  retryTimesWhenSendFailed: number;
+  /** Extra async-send attempts. */
+  retryTimesWhenSendAsyncFailed: number;
+  /** Retry on a not-OK status. */
+  retryAnotherBrokerWhenNotStoreOK: boolean;
+}
+
+/** Dependencies and policy of one send (Java sendDefaultImpl / sendSelectImpl / send(msg, mq)). */
+export class SendJob implements SendLoopDeps<SendResult | undefined>, SendLoopPolicy {
+  /** Attempts in total. */
+  readonly maxAttempts: number;
+  /** Budget left when the loop starts. */
+  readonly timeoutMs: number;
+  /** Retry rule of the mode. */
+  readonly retryOn: (error: unknown) => boolean;
+  /** Retry a not-OK status. */
+  readonly retryNotOk: boolean;
+  /** Topic without namespace (error messages, events). */
+  readonly topic: string;
+  readonly #env: KernelEnv;
+  readonly #p: PreparedMessage;
+  readonly #mode: CommunicationMode;
+  readonly #signal: AbortSignal | undefined;
+  readonly #info: TopicPublishInfo | undefined;
+  readonly #fixed: MessageQueue | undefined;
+  readonly #fault: MQFaultStrategy;
+  readonly #events: ProducerEvents;
+
+  /**
+   * Describe a send.
+   *
+   * @param env kernel environment
+   * @param p prepared message
+   * @param mode send mode
+   * @param signal abort signal passed to the remoting client
+   * @param info publish info to select from (undefined with a fixed queue)
+   * @param fixed explicit or selector-chosen queue: one attempt, no fault feedback (as Java)
+   * @param fault queue selection and fault tolerance
+   * @param events instrumentation
+   * @param retry retry settings
+   * @param timeoutMs budget left
+   */
+  constructor(
+    env: KernelEnv,
+    p: PreparedMessage,
+    mode: CommunicationMode,
+    signal: AbortSignal | undefined,
+    info: TopicPublishInfo | undefined,
+    fixed: MessageQueue | undefined,
+    fault: MQFaultStrategy,
+    events: ProducerEvents,
+    retry: RetrySettings,
+    timeoutMs: number,
+  ) {
+    this.#env = env;
+    this.#p = p;
+    this.#mode = mode;
+    this.#signal = signal;
+    this.#info = info;
+    this.#fixed = fixed;
+    this.#fault = fault;
+    this.#events = events;
+    this.maxAttempts = fixed !== undefined || mode === "ONEWAY" ? 1 : 1 +
+      (mode === "ASYNC" ? retry.retryTimesWhenSendAsyncFailed : retry.retryTimesWhenSendFailed);
+    this.timeoutMs = timeoutMs;
+    this.retryOn = mode === "ASYNC" ? asyncRetryPolicy : syncRetryPolicy;
+    this.retryNotOk = mode === "SYNC" && fixed === undefined &&
+      retry.retryAnotherBrokerWhenNotStoreOK;
+    this.topic = p.message.topic;
+  }
+
+  /** Wall clock (the kernel stamps bornTimestamp with it too). */
+  now(): number {
+    return Date.now();
+  }
+
+  /** The fixed queue, or the fault strategy's pick avoiding the last broker. */
+  select(lastBrokerName: string | undefined): MessageQueue {
+    return this.#fixed ?? this.#fault.selectOneMessageQueue(this.#info!, lastBrokerName);
+  }
+
+  /** One kernel attempt. */
+  attempt(queue: MessageQueue, timeoutMs: number): Promise<SendResult | undefined> {
+    return sendKernel(this.#env, this.#p, queue, this.#mode, timeoutMs, this.#signal);
+  }
+
+  /** Java feeds the fault strategy only from sendDefaultImpl, not from queue/selector sends. */
+  updateFaultItem(brokerName: string, latencyMs: number, isolation: boolean): void {
+    if (this.#fixed === undefined) this.#fault.updateFaultItem(brokerName, latencyMs, isolation);
+  }
+
+  /** "producer.send.retry" event. */
+  onRetry(info: RetryInfo): void {
+    if (this.#events.has("producer.send.retry")) {
+      this.#events.emit("producer.send.retry", { ...info, topic: this.topic });
+    }
+  }
+}
