@@ -125,6 +125,8 @@ function checkShape(m: unknown, field: string): asserts m is Message {
 function messageType(m: Message): MessageType {
   if (m.transactionPrepared) return "Trans_Msg_Half";
   if (m.delayTimeLevel !== undefined && m.delayTimeLevel > 0) return "Delay_Msg";
+  // Java also classifies the Aliyun start-deliver-time property as a delay message.
+  if (m.properties?.__STARTDELIVERTIME !== undefined) return "Delay_Msg";
   return "Normal_Msg";
 }
 

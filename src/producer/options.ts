@@ -12,6 +12,8 @@ import type { ProducerHooks, ProducerOptions, TraceDispatcher } from "./types.ts
 
 /** Java `MixAll.CLIENT_INNER_PRODUCER_GROUP`. */
 export const CLIENT_INNER_PRODUCER_GROUP = "CLIENT_INNER_PRODUCER";
+/** Java `MixAll.DEFAULT_PRODUCER_GROUP`, refused as a user group. */
+export const DEFAULT_PRODUCER_GROUP = "DEFAULT_PRODUCER";
 
 /** Options with every default filled in. */
 export interface ResolvedProducerOptions {

@@ -33,6 +33,7 @@ import type { ProducerInner } from "../client/types.ts";
 import { checkGroup } from "./validation.ts";
 import {
   CLIENT_INNER_PRODUCER_GROUP,
+  DEFAULT_PRODUCER_GROUP,
   type ResolvedProducerOptions,
   resolveProducerOptions,
 } from "./options.ts";
@@ -82,11 +83,14 @@ export class Producer implements AsyncDisposable {
   constructor(options: ProducerOptions, factories: ClientInstanceFactories = {}) {
     this.#opts = resolveProducerOptions(options);
     checkGroup(this.#opts.group, "options.group");
-    if (this.#opts.group === CLIENT_INNER_PRODUCER_GROUP) {
-      throw new ValidationError(
-        "options.group",
-        `can not equal ${CLIENT_INNER_PRODUCER_GROUP}, please specify another one`,
-      );
+    // Java checkConfig: the default and the inner group names are reserved.
+    for (const reserved of [DEFAULT_PRODUCER_GROUP, CLIENT_INNER_PRODUCER_GROUP]) {
+      if (this.#opts.group === reserved) {
+        throw new ValidationError(
+          "options.group",
+          `producerGroup can not equal ${reserved}, please specify your producer group`,
+        );
+      }
     }
     this.#group = wrapNamespace(this.#opts.namespace, this.#opts.group);
     // Java changeInstanceNameToPID: "DEFAULT" becomes pid#nanoTime, one client per producer.

@@ -78,6 +78,24 @@ Deno.test("validation: typed errors naming the field", async () => {
     () => new Producer({ nameServer: "127.0.0.1:1", group: "g", sendTimeoutMs: -1 }),
     (e) => e instanceof ValidationError && e.field === "options.sendTimeoutMs",
   );
+  for (const group of ["DEFAULT_PRODUCER", "CLIENT_INNER_PRODUCER"]) {
+    assert.throws(
+      () => new Producer({ nameServer: "127.0.0.1:1", group }),
+      (e) => e instanceof ValidationError && e.field === "options.group",
+    );
+  }
+  assert.throws(
+    () => new Producer({ nameServer: "127.0.0.1:1", group: "g", addressServerUrl: "ftp://x" }),
+    (e) => e instanceof ValidationError && e.field === "options.addressServerUrl",
+  );
+  assert.throws(
+    () => new Producer({ group: "g" }),
+    (e) => e instanceof ValidationError && e.field === "options.nameServer",
+  );
+  assert.throws(
+    () => new Producer({ nameServer: "127.0.0.1:1", group: "g", compressLevel: 10 }),
+    (e) => e instanceof ValidationError && e.field === "options.compressLevel",
+  );
   assert.throws(
     () => new Producer({ nameServer: "nope", group: "g" }),
     (e) => e instanceof ValidationError && e.field === "options.nameServer",
