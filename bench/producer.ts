@@ -21,22 +21,22 @@
  */
 
 import { spawn } from "node:child_process";
-import { connect } from "node:net";
 import process from "node:process";
 import { setTimeout as nodeSetTimeout } from "node:timers";
 import { fileURLToPath } from "node:url";
 import { Producer } from "../mod.ts";
-import { encodeFrame, FrameDecoder } from "../src/remoting/frame.ts";
-import type { RemotingCommand } from "../src/remoting/command.ts";
+import { RemotingClient } from "../src/remoting/client.ts";
 import { RequestCode, ResponseCode, SerializeType } from "../src/remoting/codes.ts";
 import { parseTopicRouteData } from "../src/route/topic-route.ts";
 import { runRawSender } from "./_raw_sender.ts";
 import { type AliOnsClient, aliOnsSupported, openAliOns } from "./_ali_ons.ts";
 import {
+  collectGarbage,
   formatTable,
   LatencyHistogram,
   mib,
   ratio,
+  rss,
   runConcurrent,
   type RunStats,
   startMeter,
@@ -129,36 +129,10 @@ function startClusterProcess(): Promise<ClusterProcess> {
   });
 }
 
-/** One request/response over a fresh loopback socket (route lookup for an external cluster). */
-function requestOnce(
-  address: string,
-  cmd: RemotingCommand,
-  timeoutMs: number,
-): Promise<RemotingCommand> {
-  const i = address.lastIndexOf(":");
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: address.slice(0, i), port: Number(address.slice(i + 1)) });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no answer from ${address} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const decoder = new FrameDecoder((response) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(response);
-    });
-    socket.on("data", (chunk: Uint8Array) => decoder.push(chunk));
-    socket.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    socket.write(encodeFrame(cmd));
-  });
-}
-
 /** Master address of the first broker serving `topic`, from the name server's route. */
 async function lookupBrokerAddress(nameServer: string, topic: string): Promise<string> {
-  const response = await requestOnce(nameServer, {
+  const client = new RemotingClient();
+  const response = await client.invoke(nameServer, {
     code: RequestCode.GET_ROUTEINFO_BY_TOPIC,
     language: 7,
     version: 401,
@@ -166,7 +140,7 @@ async function lookupBrokerAddress(nameServer: string, topic: string): Promise<s
     flag: 0,
     extFields: { topic },
     serializeType: SerializeType.JSON,
-  }, 5000);
+  }, 5000).finally(() => client.close());
   if (response.code !== ResponseCode.SUCCESS || !response.body) {
     throw new Error(`route of ${topic}: code ${response.code} ${response.remark ?? ""}`);
   }
@@ -261,13 +235,33 @@ async function measure(
   concurrency: number,
   histogram: LatencyHistogram,
   run: (messages: number, histogram: LatencyHistogram) => Promise<RunOutcome>,
+  splitForRss = false,
 ): Promise<RunStats> {
   histogram.reset();
   await run(opts.warmup, histogram);
   histogram.reset();
   const meter = startMeter(client, concurrency);
-  const result = await run(opts.messages, histogram);
+  let result: RunOutcome;
+  let rssAt10: number | undefined;
+  if (splitForRss) {
+    // Two back-to-back segments (10% + 90%) with an RSS sample in between, on the same histogram.
+    const first = Math.floor(opts.messages / 10);
+    const a = await run(first, histogram);
+    // A full GC (a few ms, billed to the run: negligible next to N sends) so both samples
+    // compare live memory.
+    collectGarbage();
+    rssAt10 = rss();
+    const b = await run(opts.messages - first, histogram);
+    result = {
+      ok: a.ok + b.ok,
+      failed: a.failed + b.failed,
+      firstError: a.firstError ?? b.firstError,
+    };
+  } else {
+    result = await run(opts.messages, histogram);
+  }
   const stats = meter.finish(result.ok, result.failed, histogram);
+  stats.rssAt10 = rssAt10;
   // The raw sender keeps its own histogram and reports percentiles.
   if (result.p50Ms !== undefined) stats.p50Ms = result.p50Ms;
   if (result.p99Ms !== undefined) stats.p99Ms = result.p99Ms;
@@ -344,6 +338,7 @@ async function main(): Promise<void> {
             histogram,
             (n, h) =>
               runConcurrent(n, c, () => p.send({ topic: opts.topic, body, tags: "bench" }), h),
+            true,
           ),
         );
       }
@@ -409,6 +404,9 @@ async function main(): Promise<void> {
     const vsRaw = ours && raw ? throughput(ours) / throughput(raw) : undefined;
     const vsAliCpu = ours && aliStats ? ours.cpuUsPerMsg / aliStats.cpuUsPerMsg : undefined;
     const growth = ours ? (ours.rssAfter - ours.rssBefore) / (1024 * 1024) : undefined;
+    const steady = ours?.rssAt10 !== undefined
+      ? (ours.rssAfter - ours.rssAt10) / (1024 * 1024)
+      : undefined;
     ratioRows.push([
       String(c),
       ratio(ours && throughput(ours), raw && throughput(raw)),
@@ -416,11 +414,20 @@ async function main(): Promise<void> {
       ratio(ours?.cpuUsPerMsg, aliStats?.cpuUsPerMsg),
       vsAliCpu !== undefined ? (vsAliCpu <= 1 / 3 ? "yes" : "NO") : "-",
       growth !== undefined ? growth.toFixed(1) : "n/a",
+      steady !== undefined ? steady.toFixed(1) : "n/a",
     ]);
   }
   console.log(
     formatTable(
-      ["C", "ours/raw msgs/s", "≥0.9 (C≥8)", "ours/ali-ons CPU", "≤0.33", "ours RSS Δ MB"],
+      [
+        "C",
+        "ours/raw msgs/s",
+        "≥0.9 (C≥8)",
+        "ours/ali-ons CPU",
+        "≤0.33",
+        "ours RSS Δ MB",
+        "Δ after first 10%",
+      ],
       ratioRows,
     ),
   );
