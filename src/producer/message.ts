@@ -1,8 +1,8 @@
 /**
  * Turning a caller's {@link Message} (or a list of them) into what goes on the wire, once per
  * send: validation (PROTOCOL.md §14, via validation.ts), the UTF-8 body, the properties string in
- * the fixtures' order (TAGS, KEYS, UNIQ_KEY, WAIT, DELAY, TRAN_MSG, PGROUP, user properties), the
- * client id, the namespace, and for batches the encoded body (Java `MessageBatch.generateFromList`).
+ * the fixtures' order (TAGS, KEYS, UNIQ_KEY, WAIT, DELAY, TRAN_MSG, PGROUP, INSTANCE_ID, user
+ * properties), the client id, the namespace, and for batches the encoded body (Java `MessageBatch.generateFromList`).
  * Retries reuse the prepared form, so the UNIQ_KEY stays the same across attempts as in Java.
  *
  * @module
@@ -108,6 +108,8 @@ function buildProperties(m: Message, prefix: string, ctx: PrepareContext, uniqKe
   if (m.transactionPrepared) {
     props += SEP + "TRAN_MSG" + NV + "true" + SEP + "PGROUP" + NV + ctx.group;
   }
+  // Java sendKernelImpl: msg.setInstanceId(namespace) when a namespace is configured.
+  if (ctx.namespace !== undefined) props += SEP + "INSTANCE_ID" + NV + ctx.namespace;
   if (m.properties !== undefined) {
     if (m.properties === null || typeof m.properties !== "object") {
       throw new ValidationError(prefix + "properties", "must be an object of strings");

@@ -161,6 +161,7 @@ Deno.test("namespace: topic and group prefixed on the wire, removed in results",
     assert.equal(r.queue.topic, "NsTopic");
     const [m] = cluster.brokers[0].messages("ns1%NsTopic");
     assert.equal(m.producerGroup, "ns1%ns_group");
+    assert.equal(m.sentProperties.get("INSTANCE_ID"), "ns1");
     const queues = await p.fetchPublishMessageQueues("NsTopic");
     assert.equal(queues.length, 4);
     assert.ok(queues.every((q) => q.topic === "NsTopic"));
