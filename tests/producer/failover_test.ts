@@ -151,7 +151,7 @@ Deno.test("blackholed broker is avoided afterwards with latency fault tolerance"
     let timeouts = 0;
     for (let i = 0; i < 6; i++) {
       try {
-        const r = await p.send({ topic: TOPIC, body: "x" }, { timeoutMs: 100 });
+        const r = await p.send({ topic: TOPIC, body: "x" }, { timeoutMs: 300 });
         assert.equal(r.queue.brokerName, "broker-b");
       } catch (e) {
         assert.ok(e instanceof TimeoutError);
@@ -194,11 +194,14 @@ Deno.test("sendAsync retries a refused connection on the other broker", async ()
 Deno.test("connections dropped while a send is in flight: retried on the other broker", async () => {
   await withProducer(async (p, c) => {
     await p.send({ topic: TOPIC, body: "warm" });
-    c.brokers.forEach((b) => b.setLatency(100));
+    c.brokers.forEach((b) => b.setLatency(300));
+    const received = (): number => c.brokers.reduce((n, b) => n + b.requestCount(SEND_V2), 0);
+    const before = received();
     const results = Promise.all(
       Array.from({ length: 8 }, () => p.send({ topic: TOPIC, body: "x" })),
     );
-    await new Promise((r) => setTimeout(r, 30));
+    // Drop while every request is held by the brokers' latency.
+    while (received() < before + 8) await new Promise((r) => setTimeout(r, 5));
     c.broker("broker-a").dropConnections();
     c.broker("broker-a").blackhole(true); // a retry back on broker-a would not be answered
     const rs = await results;
