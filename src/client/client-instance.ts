@@ -20,9 +20,8 @@ import { UniqIdGenerator } from "../codec/message-id.ts";
 import { fetchNameServerAddresses, NameServerList } from "./name-server.ts";
 import type { ProducerInner, RemotingLike } from "./types.ts";
 import { PeriodicTask } from "./timers.ts";
+import { heartbeatBody, sendHeartbeats, unregisterClient } from "./heartbeat.ts";
 
-/** Java `MixAll.CLIENT_INNER_PRODUCER_GROUP`, always announced in heartbeats. */
-const CLIENT_INNER_PRODUCER = "CLIENT_INNER_PRODUCER";
 /** Java `MQClientAPIImpl` default timeout for name-server and admin calls. */
 const API_TIMEOUT_MS = 3000;
 /** Java first heartbeat delay. */
@@ -354,32 +353,13 @@ export class ClientInstance {
 
   /** JSON heartbeat body, exactly like fixtures/heartbeat.json plus the inner group. */
   heartbeatBody(): Uint8Array {
-    const producerDataSet = [...this.producerTable.keys()].map((groupName) => ({ groupName }));
-    producerDataSet.push({ groupName: CLIENT_INNER_PRODUCER });
-    return new TextEncoder().encode(
-      JSON.stringify({ clientID: this.clientId, consumerDataSet: [], producerDataSet }),
-    );
+    return heartbeatBody(this.clientId, this.producerTable.keys());
   }
 
   /** HEART_BEAT to every master broker (producer-only clients skip slaves); failures are events. */
   async sendHeartbeatToAllBroker(): Promise<void> {
     if (this.producerTable.size === 0 || this.#state === "SHUTDOWN_ALREADY") return;
-    const body = this.heartbeatBody();
-    const jobs: Promise<void>[] = [];
-    for (const [brokerName, addrs] of this.brokerAddrTable) {
-      const addr = addrs["0"];
-      if (addr === undefined) continue;
-      jobs.push(
-        this.remoting.invoke(addr, this.request(RequestCode.HEART_BEAT, {}, body), API_TIMEOUT_MS)
-          .then((res) => {
-            const ok = res.code === ResponseCode.SUCCESS;
-            this.emit("client.heartbeat", { brokerName, brokerAddr: addr, ok, code: res.code });
-          }, (error) => {
-            this.emit("client.heartbeat", { brokerName, brokerAddr: addr, ok: false, error });
-          }),
-      );
-    }
-    await Promise.all(jobs);
+    await sendHeartbeats(this, this.heartbeatBody(), API_TIMEOUT_MS);
   }
 
   /**
@@ -391,17 +371,7 @@ export class ClientInstance {
    */
   async unregisterProducer(group: string, timeoutMs: number): Promise<void> {
     this.producerTable.delete(group);
-    const jobs: Promise<unknown>[] = [];
-    for (const addrs of this.brokerAddrTable.values()) {
-      for (const addr of Object.values(addrs)) {
-        const req = this.request(RequestCode.UNREGISTER_CLIENT, {
-          clientID: this.clientId,
-          producerGroup: group,
-        });
-        jobs.push(this.remoting.invoke(addr, req, timeoutMs).catch(() => undefined));
-      }
-    }
-    await Promise.all(jobs);
+    await unregisterClient(this, group, timeoutMs);
   }
 
   /**
