@@ -38,10 +38,16 @@ import {
   resolveProducerOptions,
 } from "./options.ts";
 import { ProducerEvents } from "./events.ts";
-import { compressIfNeeded, prepareBatch, type PreparedMessage, prepareMessage } from "./message.ts";
+import {
+  compressIfNeeded,
+  prepareBatch,
+  type PrepareContext,
+  type PreparedMessage,
+  prepareMessage,
+} from "./message.ts";
 import type { KernelEnv } from "./kernel.ts";
 import { runSendLoop } from "./send-loop.ts";
-import { SendJob } from "./send-job.ts";
+import { checkExplicitQueue, fixedQueue, SendJob } from "./send-job.ts";
 import type {
   CommunicationMode,
   Message,
@@ -72,6 +78,7 @@ export class Producer implements AsyncDisposable {
   #instance: ClientInstance | undefined;
   #env: KernelEnv | undefined;
   #codec: MessageCodec | undefined;
+  #prepareCtx: PrepareContext | undefined;
 
   /**
    * Create a producer (not started).
@@ -237,14 +244,6 @@ export class Producer implements AsyncDisposable {
     return t;
   }
 
-  #queueOf(q: MessageQueue): MessageQueue {
-    return {
-      topic: wrapNamespace(this.#opts.namespace, q.topic),
-      brokerName: q.brokerName,
-      queueId: q.queueId,
-    };
-  }
-
   /** The core of every send: Java sendDefaultImpl / sendSelectImpl / send(msg, mq). */
   async #send(
     p: PreparedMessage,
@@ -261,29 +260,11 @@ export class Producer implements AsyncDisposable {
       await compressIfNeeded(p, this.#codec!, o.compressOver, o.compressLevel);
     }
     const explicit = options?.queue;
-    if (explicit !== undefined) {
-      if (explicit === null || explicit.topic !== p.message.topic) {
-        throw new ValidationError("queue.topic", "message's topic not equal mq's topic");
-      }
-    }
-    let info: TopicPublishInfo | undefined;
-    if (explicit === undefined) {
-      info = this.#publishInfo.cached(p.topic) ?? await this.#findPublishInfo(p.topic);
-    }
-    let fixed: MessageQueue | undefined;
-    if (explicit !== undefined) fixed = this.#queueOf(explicit);
-    else if (options?.selector !== undefined) {
-      const userQueues = info!.messageQueueList.map((q) => ({
-        topic: withoutNamespace(o.namespace, q.topic),
-        brokerName: q.brokerName,
-        queueId: q.queueId,
-      }));
-      const chosen = options.selector(userQueues, p.message, options.arg);
-      if (chosen === null || typeof chosen !== "object" || typeof chosen.brokerName !== "string") {
-        throw new ValidationError("selector", "select message queue return null.");
-      }
-      fixed = this.#queueOf(chosen);
-    }
+    if (explicit !== undefined) checkExplicitQueue(explicit, p.message.topic);
+    const info = explicit === undefined
+      ? this.#publishInfo.cached(p.topic) ?? await this.#findPublishInfo(p.topic)
+      : undefined;
+    const fixed = fixedQueue(options, info, p.message, o.namespace);
     const job = new SendJob(
       env,
       p,
@@ -325,13 +306,14 @@ export class Producer implements AsyncDisposable {
     }
   }
 
-  #prepareContext(instance: ClientInstance) {
-    return {
+  #prepareContext(instance: ClientInstance): PrepareContext {
+    this.#prepareCtx ??= {
       namespace: this.#opts.namespace,
       group: this.#group,
       maxMessageSize: this.#opts.maxMessageSize,
       uniqIds: instance.uniqIds,
     };
+    return this.#prepareCtx;
   }
 
   /**

@@ -18,7 +18,9 @@ import {
   type SendLoopPolicy,
   syncRetryPolicy,
 } from "./send-loop.ts";
-import type { CommunicationMode, SendResult } from "./types.ts";
+import type { CommunicationMode, Message, SendOptions, SendResult } from "./types.ts";
+import { ValidationError } from "../errors.ts";
+import { withoutNamespace, wrapNamespace } from "../client/namespace.ts";
 
 /** Retry settings of the producer a job needs. */
 export interface RetrySettings {
@@ -120,4 +122,53 @@ export class SendJob implements SendLoopDeps<SendResult | undefined>, SendLoopPo
       this.#events.emit("producer.send.retry", { ...info, topic: this.topic });
     }
   }
+}
+
+/**
+ * Java `send(msg, mq)`: the explicit queue must be of the message's topic.
+ *
+ * @param queue the caller's queue (topic without namespace)
+ * @param topic the message's topic
+ * @throws ValidationError naming `queue.topic`
+ */
+export function checkExplicitQueue(queue: MessageQueue, topic: string): void {
+  if (queue === null || typeof queue !== "object" || queue.topic !== topic) {
+    throw new ValidationError("queue.topic", "message's topic not equal mq's topic");
+  }
+}
+
+function wireQueue(q: MessageQueue, namespace: string | undefined): MessageQueue {
+  return { topic: wrapNamespace(namespace, q.topic), brokerName: q.brokerName, queueId: q.queueId };
+}
+
+/**
+ * The queue a send is pinned to: the explicit queue (Java `send(msg, mq)`), or the selector's
+ * choice among the topic's queues shown without namespace (Java `sendSelectImpl`); undefined for
+ * a normal send.
+ *
+ * @param options send options
+ * @param info the topic's publish info (undefined with an explicit queue)
+ * @param message the caller's message (passed to the selector)
+ * @param namespace namespace, if any
+ * @returns the wire queue, or undefined
+ * @throws ValidationError naming `selector` when the selector returns no queue
+ */
+export function fixedQueue(
+  options: SendOptions | undefined,
+  info: TopicPublishInfo | undefined,
+  message: Message,
+  namespace: string | undefined,
+): MessageQueue | undefined {
+  if (options?.queue !== undefined) return wireQueue(options.queue, namespace);
+  if (options?.selector === undefined) return undefined;
+  const queues = info!.messageQueueList.map((q) => ({
+    topic: withoutNamespace(namespace, q.topic),
+    brokerName: q.brokerName,
+    queueId: q.queueId,
+  }));
+  const chosen = options.selector(queues, message, options.arg);
+  if (chosen === null || typeof chosen !== "object" || typeof chosen.brokerName !== "string") {
+    throw new ValidationError("selector", "select message queue return null.");
+  }
+  return wireQueue(chosen, namespace);
 }
