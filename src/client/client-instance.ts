@@ -51,6 +51,8 @@ export interface ClientInstanceConfig {
   codec: MessageCodec;
   /** This process's id (UNIQ_KEY). */
   pid: number;
+  /** Order of creation (Java `instanceIndex`). */
+  instanceIndex?: number;
 }
 
 /** Lifecycle of a client instance. */
@@ -90,11 +92,20 @@ export class ClientInstance {
   readonly brokerAddrTable: Map<string, Record<string, string>> = new Map();
   /** group → producer (Java `producerTable`). */
   readonly producerTable: Map<string, ProducerInner> = new Map();
+  /** brokerName → address → protocol version seen in heartbeat responses (Java `brokerVersionTable`). */
+  readonly brokerVersionTable: Map<string, Map<string, number>> = new Map();
+  /** Creation time (Java `bootTimestamp`). */
+  readonly bootTimestamp: number = Date.now();
+  /** Order of creation among instances of this process (Java `instanceIndex`). */
+  readonly instanceIndex: number;
+  /** Heartbeat rounds sent (Java `sendHeartbeatTimesTotal`). */
+  heartbeatRounds = 0;
 
   #state: ClientInstanceState = "CREATE_JUST";
   #starting: Promise<void> | undefined;
   readonly #config: ClientInstanceConfig;
   readonly #inflightRoutes = new Map<string, Promise<boolean>>();
+  #heartbeat: Promise<void> | undefined;
   readonly #tasks: PeriodicTask[] = [];
 
   /**
@@ -105,6 +116,7 @@ export class ClientInstance {
   constructor(config: ClientInstanceConfig) {
     this.#config = config;
     this.clientId = config.clientId;
+    this.instanceIndex = config.instanceIndex ?? 0;
     this.clientIP = config.clientIP;
     this.codec = config.codec;
     this.remoting = config.remoting;
@@ -344,10 +356,14 @@ export class ClientInstance {
           any = true;
         } else {
           this.remoting.closeConnection(addr);
+          this.brokerVersionTable.get(name)?.delete(addr);
         }
       }
       if (any) this.brokerAddrTable.set(name, kept);
-      else this.brokerAddrTable.delete(name);
+      else {
+        this.brokerAddrTable.delete(name);
+        this.brokerVersionTable.delete(name);
+      }
     }
   }
 
@@ -357,9 +373,40 @@ export class ClientInstance {
   }
 
   /** HEART_BEAT to every master broker (producer-only clients skip slaves); failures are events. */
-  async sendHeartbeatToAllBroker(): Promise<void> {
-    if (this.producerTable.size === 0 || this.#state === "SHUTDOWN_ALREADY") return;
-    await sendHeartbeats(this, this.heartbeatBody(), API_TIMEOUT_MS);
+  sendHeartbeatToAllBroker(): Promise<void> {
+    if (this.producerTable.size === 0 || this.#state === "SHUTDOWN_ALREADY") {
+      return Promise.resolve();
+    }
+    // Java lockHeartbeat: one round at a time; a caller during a round shares it.
+    this.#heartbeat ??= sendHeartbeats(this, this.heartbeatBody(), API_TIMEOUT_MS).finally(() => {
+      this.heartbeatRounds++;
+      this.#heartbeat = undefined;
+    });
+    return this.#heartbeat;
+  }
+
+  /**
+   * Record a broker's version from a heartbeat response (Java `brokerVersionTable`).
+   *
+   * @param brokerName broker name
+   * @param address broker address
+   * @param version the response's `version`
+   */
+  recordBrokerVersion(brokerName: string, address: string, version: number): void {
+    let byAddr = this.brokerVersionTable.get(brokerName);
+    if (byAddr === undefined) this.brokerVersionTable.set(brokerName, byAddr = new Map());
+    byAddr.set(address, version);
+  }
+
+  /**
+   * A broker's protocol version as last seen, or 0 (Java `findBrokerVersion`).
+   *
+   * @param brokerName broker name
+   * @param address broker address
+   * @returns the version ordinal
+   */
+  findBrokerVersion(brokerName: string, address: string): number {
+    return this.brokerVersionTable.get(brokerName)?.get(address) ?? 0;
   }
 
   /**

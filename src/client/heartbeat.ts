@@ -24,6 +24,8 @@ export interface HeartbeatHost {
   request(code: number, extFields?: Record<string, string>, body?: Uint8Array): RemotingCommand;
   /** Report an event to the producers. */
   emit(type: string, detail: unknown): void;
+  /** Remember the version a broker answered with. */
+  recordBrokerVersion(brokerName: string, address: string, version: number): void;
 }
 
 /**
@@ -62,6 +64,7 @@ export async function sendHeartbeats(
     jobs.push(
       host.remoting.invoke(addr, req, timeoutMs).then((res) => {
         const ok = res.code === ResponseCode.SUCCESS;
+        if (ok) host.recordBrokerVersion(brokerName, addr, res.version);
         host.emit("client.heartbeat", { brokerName, brokerAddr: addr, ok, code: res.code });
       }, (error) => {
         host.emit("client.heartbeat", { brokerName, brokerAddr: addr, ok: false, error });

@@ -13,6 +13,7 @@ import type { RemotingLike } from "./types.ts";
 import { processId } from "./_host.ts";
 
 const instances = new Map<string, ClientInstance>();
+let instanceIndex = 0;
 
 /** What a client instance is built from (the first producer's options win, as in Java). */
 export interface ClientInstanceOptions {
@@ -85,6 +86,7 @@ export function getOrCreateClientInstance(
         new RemotingClient({ transport: options.transport }),
       codec: factories.codec?.() ?? createDefaultCodec(),
       pid: processId(),
+      instanceIndex: instanceIndex++,
     });
     instances.set(clientId, instance);
   }

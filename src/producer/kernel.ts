@@ -12,13 +12,8 @@ import type { RemotingCommand } from "../remoting/command.ts";
 import type { MessageQueue } from "../route/message-queue.ts";
 import type { RemotingLike } from "../client/types.ts";
 import type { PreparedMessage } from "./message.ts";
-import type {
-  CommunicationMode,
-  ProducerHooks,
-  SendMessageContext,
-  SendResult,
-  SendStatus,
-} from "./types.ts";
+import type { HookList } from "./hooks.ts";
+import type { CommunicationMode, SendMessageContext, SendResult, SendStatus } from "./types.ts";
 
 /** Per-producer constants of the send header, stringified once. */
 export interface HeaderConstants {
@@ -133,8 +128,8 @@ export interface KernelEnv {
   serializeType: 0 | 1;
   /** Use port − 2. */
   vipChannel: boolean;
-  /** Hooks, if any. */
-  hooks: ProducerHooks | undefined;
+  /** Hook lists. */
+  hooks: HookList;
   /** Namespace (hook contexts). */
   namespace: string | undefined;
   /** Name servers (hook contexts). */
@@ -147,8 +142,6 @@ export interface KernelEnv {
   refreshRoute(topic: string): Promise<unknown>;
   /** Strip the namespace from a wire topic. */
   userTopic(topic: string): string;
-  /** Report a hook that threw in before/after (ignored otherwise, as Java logs it). */
-  onHookError(hook: string, error: unknown): void;
 }
 
 /**
@@ -182,9 +175,8 @@ export async function sendKernel(
   }
   if (env.vipChannel) addr = vipAddress(addr);
   const hooks = env.hooks;
-  let ctx: SendMessageContext | undefined;
-  if (hooks !== undefined) {
-    hooks.checkForbidden?.({
+  if (hooks.hasCheckForbidden) {
+    hooks.checkForbidden({
       nameServer: env.nameServer(),
       group: env.header.group,
       communicationMode: mode,
@@ -193,23 +185,20 @@ export async function sendKernel(
       queue: mq,
       unitMode: false,
     });
-    if (hooks.sendMessageBefore !== undefined || hooks.sendMessageAfter !== undefined) {
-      ctx = {
-        producerGroup: env.header.group,
-        communicationMode: mode,
-        bornHost: env.clientIP,
-        brokerAddr: addr,
-        message: p.message,
-        queue: mq,
-        namespace: env.namespace,
-        msgType: p.msgType,
-      };
-      try {
-        hooks.sendMessageBefore?.(ctx);
-      } catch (e) {
-        env.onHookError("sendMessageBefore", e);
-      }
-    }
+  }
+  let ctx: SendMessageContext | undefined;
+  if (hooks.hasSendMessageHook) {
+    ctx = {
+      producerGroup: env.header.group,
+      communicationMode: mode,
+      bornHost: env.clientIP,
+      brokerAddr: addr,
+      message: p.message,
+      queue: mq,
+      namespace: env.namespace,
+      msgType: p.msgType,
+    };
+    hooks.before(ctx);
   }
   const request: RemotingCommand = {
     code: p.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2,
@@ -235,23 +224,15 @@ export async function sendKernel(
       result = processSendResponse(res, queue, p.msgId, addr);
     }
   } catch (e) {
-    if (ctx !== undefined && hooks!.sendMessageAfter !== undefined) {
+    if (ctx !== undefined) {
       ctx.exception = e as Error;
-      try {
-        hooks!.sendMessageAfter(ctx);
-      } catch (he) {
-        env.onHookError("sendMessageAfter", he);
-      }
+      hooks.after(ctx);
     }
     throw e;
   }
-  if (ctx !== undefined && hooks!.sendMessageAfter !== undefined) {
+  if (ctx !== undefined) {
     ctx.sendResult = result;
-    try {
-      hooks!.sendMessageAfter(ctx);
-    } catch (he) {
-      env.onHookError("sendMessageAfter", he);
-    }
+    hooks.after(ctx);
   }
   return result;
 }

@@ -69,8 +69,8 @@ export interface ResolvedProducerOptions {
   serializeType: 0 | 1;
   /** Caller-owned codec. */
   codec: MessageCodec | undefined;
-  /** Hooks. */
-  hooks: ProducerHooks | undefined;
+  /** Hooks (validated by the producer's hook list). */
+  hooks: ProducerHooks | ProducerHooks[] | undefined;
   /** Trace dispatcher. */
   traceDispatcher: TraceDispatcher | undefined;
   /** Shutdown drain deadline. */
@@ -194,11 +194,6 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
     if (v !== undefined && v.includes("@")) {
       throw new ValidationError(`options.${k}`, 'must not contain "@"');
     }
-  }
-  if (
-    options.hooks !== undefined && (options.hooks === null || typeof options.hooks !== "object")
-  ) {
-    throw new ValidationError("options.hooks", "must be an object");
   }
   const td = options.traceDispatcher;
   if (

@@ -38,6 +38,7 @@ import {
   resolveProducerOptions,
 } from "./options.ts";
 import { ProducerEvents } from "./events.ts";
+import { HookList } from "./hooks.ts";
 import {
   compressIfNeeded,
   prepareBatch,
@@ -52,6 +53,7 @@ import type {
   CommunicationMode,
   Message,
   MessageQueue,
+  ProducerHooks,
   ProducerOptions,
   ProducerState,
   SendCallback,
@@ -73,6 +75,9 @@ export class Producer implements AsyncDisposable {
   readonly #factories: ClientInstanceFactories;
   readonly #publishInfo = new PublishTable();
   readonly #tracker = new SendTracker();
+  readonly #hooks = new HookList((hook, error) =>
+    this.events.emit("producer.hook.error", { hook, error })
+  );
   #state: ProducerState = "CREATE_JUST";
   #clientIP: string | undefined;
   #instance: ClientInstance | undefined;
@@ -106,6 +111,9 @@ export class Producer implements AsyncDisposable {
       ? `${processId()}#${uniqueTick()}`
       : name;
     this.#clientIP = this.#opts.clientIP;
+    const hooks = this.#opts.hooks;
+    if (Array.isArray(hooks)) hooks.forEach((h, i) => this.#hooks.add(h, `options.hooks[${i}]`));
+    else if (hooks !== undefined) this.#hooks.add(hooks, "options.hooks");
     this.#factories = factories;
     this.faultStrategy = new MQFaultStrategy({
       sendLatencyFaultEnable: this.#opts.sendLatencyFaultEnable,
@@ -207,14 +215,13 @@ export class Producer implements AsyncDisposable {
       },
       serializeType: o.serializeType,
       vipChannel: o.vipChannel,
-      hooks: o.hooks,
+      hooks: this.#hooks,
       namespace: o.namespace,
       nameServer: () => instance.nameServers.addresses.join(";"),
       clientIP: instance.clientIP,
       findBrokerAddress: (b) => instance.findBrokerAddressInPublish(b),
       refreshRoute: (topic) => this.#findPublishInfo(topic),
       userTopic: (t) => withoutNamespace(o.namespace, t),
-      onHookError: (hook, error) => this.events.emit("producer.hook.error", { hook, error }),
     };
   }
 
@@ -381,6 +388,17 @@ export class Producer implements AsyncDisposable {
       const instance = this.#running();
       return prepareBatch(messages, this.#prepareContext(instance), this.#codec!);
     }, options);
+  }
+
+  /**
+   * Register more hooks (Java `registerCheckForbiddenHook` / `registerSendMessageHook`); they
+   * apply to sends started afterwards.
+   *
+   * @param hooks checkForbidden / sendMessageBefore / sendMessageAfter
+   * @throws ValidationError when `hooks` is not an object of functions
+   */
+  addHooks(hooks: ProducerHooks): void {
+    this.#hooks.add(hooks);
   }
 
   /**

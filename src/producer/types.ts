@@ -209,8 +209,8 @@ export interface ProducerOptions {
   serializeType?: "JSON" | "ROCKETMQ";
   /** Compression/batch codec; default: the client instance's own (closed with it). A codec passed here stays owned by the caller. */
   codec?: MessageCodec;
-  /** Send hooks. */
-  hooks?: ProducerHooks;
+  /** Send hooks: one object or a list, run in order (Java hook lists). */
+  hooks?: ProducerHooks | ProducerHooks[];
   /** Message-trace dispatcher. */
   traceDispatcher?: TraceDispatcher;
   /** How long `shutdown()` waits for in-flight sends; default 3000. */

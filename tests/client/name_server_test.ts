@@ -85,7 +85,7 @@ Deno.test("clientId is ip@instance[@unit]", () => {
   assert.equal(buildClientId("10.0.0.5", "i", "u"), "10.0.0.5@i@u");
 });
 
-Deno.test("heartbeat body has the fixture's shape, plus the inner producer group", () => {
+Deno.test("heartbeat body has the fixture's shape, plus the inner producer group", async () => {
   const instance = new ClientInstance({
     clientId: "127.0.0.1@fixture#1",
     clientIP: "127.0.0.1",
@@ -109,6 +109,11 @@ Deno.test("heartbeat body has the fixture's shape, plus the inner producer group
     new TextDecoder().decode(instance.heartbeatBody()),
     '{"clientID":"127.0.0.1@fixture#1","consumerDataSet":[],"producerDataSet":[{"groupName":"fixture_group"},{"groupName":"CLIENT_INNER_PRODUCER"}]}',
   );
+  instance.brokerAddrTable.set("broker-a", { "0": "h:10911", "1": "h:10921" });
+  await instance.sendHeartbeatToAllBroker();
+  assert.equal(instance.findBrokerVersion("broker-a", "h:10911"), 401);
+  assert.equal(instance.findBrokerVersion("broker-a", "h:10921"), 0); // slaves get no heartbeat
+  assert.equal(instance.heartbeatRounds, 1);
   const req = instance.request(34, {});
   assert.equal(req.language, 7);
   assert.equal(req.version, 401);

@@ -202,3 +202,34 @@ Deno.test("large bodies are compressed through the default (pooled) codec", asyn
     assert.equal(new TextDecoder().decode(inflateSync(m.body)), text);
   });
 });
+
+Deno.test("hook lists: several hooks in order, addHooks, before/after errors become events", async () => {
+  const calls: string[] = [];
+  const hookErrors: string[] = [];
+  await withProducer(async (p) => {
+    p.events.addEventListener("producer.hook.error", (e) => {
+      hookErrors.push((e as CustomEvent<{ hook: string }>).detail.hook);
+    });
+    p.addHooks({ sendMessageAfter: (ctx) => calls.push(`late:${ctx.exception ? "err" : "ok"}`) });
+    await p.send({ topic: TOPIC, body: "h" });
+    assert.deepEqual(calls, ["one:before", "two:before", "one:after", "late:ok"]);
+    assert.deepEqual(hookErrors, ["sendMessageBefore"]);
+    assert.throws(
+      () => p.addHooks({ checkForbidden: 42 as unknown as () => void }),
+      ValidationError,
+    );
+  }, {
+    hooks: [
+      {
+        sendMessageBefore: () => void calls.push("one:before"),
+        sendMessageAfter: () => void calls.push("one:after"),
+      },
+      {
+        sendMessageBefore: () => {
+          calls.push("two:before");
+          throw new Error("hook bug");
+        },
+      },
+    ],
+  });
+});
