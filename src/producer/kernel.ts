@@ -147,6 +147,9 @@ export interface KernelEnv {
 /**
  * One attempt: resolve the broker, run hooks, write the request and map the answer.
  *
+ * Not an async function on purpose: the common path (broker address known) allocates one
+ * promise reaction instead of a suspended async frame per send.
+ *
  * @param env producer environment
  * @param p prepared message
  * @param mq target queue (wire topic)
@@ -155,7 +158,7 @@ export interface KernelEnv {
  * @param signal abort signal
  * @returns the result; undefined for one-way
  */
-export async function sendKernel(
+export function sendKernel(
   env: KernelEnv,
   p: PreparedMessage,
   mq: MessageQueue,
@@ -163,17 +166,44 @@ export async function sendKernel(
   timeoutMs: number,
   signal: AbortSignal | undefined,
 ): Promise<SendResult | undefined> {
-  let addr = env.findBrokerAddress(mq.brokerName);
-  if (addr === undefined) {
-    await env.refreshRoute(p.topic);
-    addr = env.findBrokerAddress(mq.brokerName);
-    if (addr === undefined) {
-      throw new RouteNotFoundError(p.topic, {
-        cause: new Error(`The broker[${mq.brokerName}] not exist`),
-      });
-    }
+  const addr = env.findBrokerAddress(mq.brokerName);
+  if (addr === undefined) return sendKernelAfterRefresh(env, p, mq, mode, timeoutMs, signal);
+  try {
+    return sendToBroker(env, p, mq, mode, timeoutMs, signal, addr);
+  } catch (e) {
+    return Promise.reject(e);
   }
-  if (env.vipChannel) addr = vipAddress(addr);
+}
+
+/** Java: the broker is not in the address table → tryToFindTopicPublishInfo, then look again. */
+async function sendKernelAfterRefresh(
+  env: KernelEnv,
+  p: PreparedMessage,
+  mq: MessageQueue,
+  mode: CommunicationMode,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<SendResult | undefined> {
+  await env.refreshRoute(p.topic);
+  const addr = env.findBrokerAddress(mq.brokerName);
+  if (addr === undefined) {
+    throw new RouteNotFoundError(p.topic, {
+      cause: new Error(`The broker[${mq.brokerName}] not exist`),
+    });
+  }
+  return await sendToBroker(env, p, mq, mode, timeoutMs, signal, addr);
+}
+
+function sendToBroker(
+  env: KernelEnv,
+  p: PreparedMessage,
+  mq: MessageQueue,
+  mode: CommunicationMode,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  brokerAddr: string,
+): Promise<SendResult | undefined> {
+  const addr = env.vipChannel ? vipAddress(brokerAddr) : brokerAddr;
   const hooks = env.hooks;
   if (hooks.hasCheckForbidden) {
     hooks.checkForbidden({
@@ -210,29 +240,29 @@ export async function sendKernel(
     body: p.sendBody,
     serializeType: env.serializeType,
   };
-  let result: SendResult | undefined;
-  try {
-    if (mode === "ONEWAY") {
-      await env.remoting.invokeOneway(addr, request, timeoutMs);
-    } else {
-      const res = await env.remoting.invoke(addr, request, timeoutMs, signal);
-      const queue = {
-        topic: env.userTopic(mq.topic),
-        brokerName: mq.brokerName,
-        queueId: mq.queueId,
-      };
-      result = processSendResponse(res, queue, p.msgId, addr);
-    }
-  } catch (e) {
-    if (ctx !== undefined) {
-      ctx.exception = e as Error;
-      hooks.after(ctx);
-    }
+  const sent: Promise<SendResult | undefined> = mode === "ONEWAY"
+    ? env.remoting.invokeOneway(addr, request, timeoutMs).then(toUndefined)
+    : env.remoting.invoke(addr, request, timeoutMs, signal).then((res) =>
+      processSendResponse(
+        res,
+        { topic: env.userTopic(mq.topic), brokerName: mq.brokerName, queueId: mq.queueId },
+        p.msgId,
+        addr,
+      )
+    );
+  if (ctx === undefined) return sent;
+  const c = ctx;
+  return sent.then((result) => {
+    c.sendResult = result;
+    hooks.after(c);
+    return result;
+  }, (e) => {
+    c.exception = e as Error;
+    hooks.after(c);
     throw e;
-  }
-  if (ctx !== undefined) {
-    ctx.sendResult = result;
-    hooks.after(ctx);
-  }
-  return result;
+  });
+}
+
+function toUndefined(): undefined {
+  return undefined;
 }

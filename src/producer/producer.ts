@@ -251,54 +251,97 @@ export class Producer implements AsyncDisposable {
     return t;
   }
 
-  /** The core of every send: Java sendDefaultImpl / sendSelectImpl / send(msg, mq). */
-  async #send(
+  /**
+   * The core of every send (Java sendDefaultImpl / sendSelectImpl / send(msg, mq)). Not async:
+   * when nothing needs compressing and the route is cached, the send goes straight into the
+   * retry loop without a suspended frame of its own.
+   */
+  #send(
     p: PreparedMessage,
     mode: CommunicationMode,
     options: SendOptions | undefined,
     begin: number,
   ): Promise<SendResult | undefined> {
-    const env = this.#env!;
-    const timeoutMs = this.#budget(options);
-    const signal = this.#tracker.signal(options?.signal);
-    if (signal.aborted) throw new AbortedError("send aborted", { cause: signal.reason });
+    try {
+      const timeoutMs = this.#budget(options);
+      const signal = this.#tracker.signal(options?.signal);
+      if (signal.aborted) throw new AbortedError("send aborted", { cause: signal.reason });
+      const explicit = options?.queue;
+      if (explicit !== undefined) checkExplicitQueue(explicit, p.message.topic);
+      const info = explicit === undefined ? this.#publishInfo.cached(p.topic) : undefined;
+      if ((explicit === undefined && info === undefined) || this.#needsCompression(p)) {
+        return this.#sendSlow(p, mode, options, begin, timeoutMs, signal);
+      }
+      const job = this.#job(p, mode, options, begin, timeoutMs, signal, info);
+      return runSendLoop(job, job);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #needsCompression(p: PreparedMessage): boolean {
+    return !p.batch && p.body.length >= this.#opts.compressOver;
+  }
+
+  /** Compression and/or a route lookup first. */
+  async #sendSlow(
+    p: PreparedMessage,
+    mode: CommunicationMode,
+    options: SendOptions | undefined,
+    begin: number,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<SendResult | undefined> {
     const o = this.#opts;
-    if (!p.batch && p.body.length >= o.compressOver) {
+    if (this.#needsCompression(p)) {
       await compressIfNeeded(p, this.#codec!, o.compressOver, o.compressLevel);
     }
-    const explicit = options?.queue;
-    if (explicit !== undefined) checkExplicitQueue(explicit, p.message.topic);
-    const info = explicit === undefined
+    const info = options?.queue === undefined
       ? this.#publishInfo.cached(p.topic) ?? await this.#findPublishInfo(p.topic)
       : undefined;
-    const fixed = fixedQueue(options, info, p.message, o.namespace);
-    const job = new SendJob(
-      env,
+    const job = this.#job(p, mode, options, begin, timeoutMs, signal, info);
+    return await runSendLoop(job, job);
+  }
+
+  #job(
+    p: PreparedMessage,
+    mode: CommunicationMode,
+    options: SendOptions | undefined,
+    begin: number,
+    timeoutMs: number,
+    signal: AbortSignal,
+    info: TopicPublishInfo | undefined,
+  ): SendJob {
+    const o = this.#opts;
+    return new SendJob(
+      this.#env!,
       p,
       mode,
       signal,
       info,
-      fixed,
+      fixedQueue(options, info, p.message, o.namespace),
       this.faultStrategy,
       this.events,
       o,
       timeoutMs - (Date.now() - begin),
     );
-    return await runSendLoop(job, job);
   }
 
   async #tracked<T extends SendResult | undefined>(
     mode: CommunicationMode,
-    prepare: () => PreparedMessage | Promise<PreparedMessage>,
+    message: Message | undefined,
+    batch: Message[] | undefined,
     options: SendOptions | undefined,
   ): Promise<T> {
-    this.#running();
+    const instance = this.#running();
     const begin = Date.now();
     const done = this.#tracker.enter();
     try {
-      // Single messages prepare synchronously: skip the extra await on the hot path.
-      const prepared = prepare();
-      const p = prepared instanceof Promise ? await prepared : prepared;
+      const ctx = this.#prepareContext(instance);
+      // Single messages prepare synchronously: no extra await on the hot path.
+      const p = batch === undefined
+        ? prepareMessage(message!, ctx)
+        : await prepareBatch(batch, ctx, this.#codec!);
       const r = await this.#send(p, mode, options, begin) as T;
       const ev = this.events;
       if (ev.has("producer.send")) {
@@ -334,9 +377,7 @@ export class Producer implements AsyncDisposable {
    *   BrokerError (non-retriable codes), AbortedError
    */
   send(message: Message, options?: SendOptions): Promise<SendResult> {
-    return this.#tracked<SendResult>("SYNC", () => {
-      return prepareMessage(message, this.#prepareContext(this.#running()));
-    }, options);
+    return this.#tracked<SendResult>("SYNC", message, undefined, options);
   }
 
   /**
@@ -346,9 +387,7 @@ export class Producer implements AsyncDisposable {
    * @param options budget, signal, explicit queue or selector
    */
   async sendOneway(message: Message, options?: SendOptions): Promise<void> {
-    await this.#tracked<undefined>("ONEWAY", () => {
-      return prepareMessage(message, this.#prepareContext(this.#running()));
-    }, options);
+    await this.#tracked<undefined>("ONEWAY", message, undefined, options);
   }
 
   /**
@@ -367,9 +406,7 @@ export class Producer implements AsyncDisposable {
         this.events.emit("producer.callback.error", { error });
       }
     };
-    this.#tracked<SendResult>("ASYNC", () => {
-      return prepareMessage(message, this.#prepareContext(this.#running()));
-    }, options).then(
+    this.#tracked<SendResult>("ASYNC", message, undefined, options).then(
       (r) => call(() => callback.onSuccess(r)),
       (e) => call(() => callback.onException(e instanceof Error ? e : new Error(String(e)))),
     );
@@ -384,10 +421,7 @@ export class Producer implements AsyncDisposable {
    * @returns the broker's result
    */
   sendBatch(messages: Message[], options?: SendOptions): Promise<SendResult> {
-    return this.#tracked<SendResult>("SYNC", () => {
-      const instance = this.#running();
-      return prepareBatch(messages, this.#prepareContext(instance), this.#codec!);
-    }, options);
+    return this.#tracked<SendResult>("SYNC", undefined, messages, options);
   }
 
   /**
