@@ -222,3 +222,16 @@ Deno.test("one-way send to a dead broker: one attempt, SendFailedError", async (
     });
   });
 });
+
+Deno.test("custom latency tables reach the fault strategy", async () => {
+  await withProducer(async (p) => {
+    // Every answer, however fast, isolates its broker for a minute: sends alternate brokers.
+    const first = await p.send({ topic: TOPIC, body: "1" });
+    const second = await p.send({ topic: TOPIC, body: "2" });
+    assert.notEqual(first.queue.brokerName, second.queue.brokerName);
+    const lft = p.faultStrategy.latencyFaultTolerance;
+    assert.equal(lft.isAvailable("broker-a"), false);
+    assert.equal(lft.isAvailable("broker-b"), false);
+    assert.deepEqual(p.faultStrategy.notAvailableDuration, [60_000]);
+  }, { sendLatencyFaultEnable: true, latencyMax: [0], notAvailableDuration: [60_000] });
+});
