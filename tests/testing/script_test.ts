@@ -31,7 +31,8 @@ async function run(args: string[], signal: Deno.Signal, ports?: number[]): Promi
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
-  const want = 1 + Number(args[args.indexOf("--brokers") + 1] ?? 2);
+  const at = args.indexOf("--brokers");
+  const want = 1 + (at >= 0 ? Number(args[at + 1]) : 2);
   while (text.split("\n").length <= want) {
     const { value, done } = await reader.read();
     if (done) break;
