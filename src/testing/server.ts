@@ -192,6 +192,11 @@ export class FrameServer {
   }
 
   #accept(socket: Socket): void {
+    if (!this.#server) {
+      // Accepted while stopping: server.close() would otherwise wait for this socket forever.
+      socket.destroy();
+      return;
+    }
     const conn = new Conn(this.#nextConnId++, socket, this);
     this.#conns.add(conn);
     const decoder = new FrameDecoder((cmd) => this.#onFrame(conn, cmd), {
