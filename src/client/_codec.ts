@@ -1,7 +1,8 @@
 /**
  * The codec seam as the producer sees it: the interface of `src/codec/message-codec.ts`, and the
- * default a client instance creates (a lazily started worker pool that runs inline where the
- * runtime has no workers, or for bodies below its offload threshold).
+ * default codec of client instances: one lazily started worker pool per process (it runs inline
+ * where the runtime has no workers, or for bodies below its offload threshold), shared by every
+ * client instance and closed when the last of them closes its handle.
  *
  * @module
  */
@@ -11,11 +12,29 @@ import { createPooledCodec, type MessageCodec } from "../codec/message-codec.ts"
 export type { MessageCodec };
 export { createInlineCodec } from "../codec/message-codec.ts";
 
+let shared: MessageCodec | undefined;
+let refs = 0;
+
 /**
- * The default codec of a client instance (closed with it).
+ * A handle on the process-wide default codec; `close()` releases the handle (idempotent), and
+ * the pool itself closes with the last handle.
  *
- * @returns a pooled codec; inline where Workers do not exist
+ * @returns the handle
  */
 export function createDefaultCodec(): MessageCodec {
-  return createPooledCodec();
+  const inner = shared ??= createPooledCodec();
+  refs++;
+  let released = false;
+  return {
+    compress: (body, level) => inner.compress(body, level),
+    encodeBatch: (records) => inner.encodeBatch(records),
+    close: async () => {
+      if (released) return;
+      released = true;
+      if (--refs === 0 && shared === inner) {
+        shared = undefined;
+        await inner.close();
+      }
+    },
+  };
 }

@@ -30,9 +30,15 @@ export function processId(): number {
 
 let cachedIp: Promise<string> | undefined;
 
+function isPrivateIPv4(a: string): boolean {
+  const [x, y] = a.split(".").map(Number);
+  return x === 10 || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168);
+}
+
 /**
- * The first non-loopback, non-internal IPv4 address of this host (Java `RemotingUtil.getLocalAddress`
- * prefers such an address), or "127.0.0.1" when none is found or the runtime has no `node:os`.
+ * This host's IPv4 address as Java `RemotingUtil.getLocalAddress` picks it: the first public
+ * (non-private, non-loopback) one, else the first private one, else "127.0.0.1" (also when the
+ * runtime has no `node:os`).
  *
  * @returns the address, cached for the process
  */
@@ -47,15 +53,16 @@ export function localIPv4(): Promise<string> {
         >;
       };
       const nets = os.networkInterfaces?.() ?? {};
+      let privateIp: string | undefined;
       for (const list of Object.values(nets)) {
         for (const n of list ?? []) {
-          if (
-            (n.family === "IPv4" || n.family === 4) && !n.internal && !n.address.startsWith("127.")
-          ) {
-            return n.address;
-          }
+          const v4 = n.family === "IPv4" || n.family === 4;
+          if (!v4 || n.internal || n.address.startsWith("127.")) continue;
+          if (!isPrivateIPv4(n.address)) return n.address;
+          privateIp ??= n.address;
         }
       }
+      if (privateIp !== undefined) return privateIp;
     } catch {
       // No node:os here (edge runtime) or no permission: fall back below.
     }

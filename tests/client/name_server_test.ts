@@ -6,7 +6,7 @@ import { ConnectionError, TimeoutError } from "../../src/errors.ts";
 import { withoutNamespace, wrapNamespace } from "../../src/client/namespace.ts";
 import { buildClientId } from "../../src/client/manager.ts";
 import { ClientInstance } from "../../src/client/client-instance.ts";
-import { createInlineCodec } from "../../src/client/_codec.ts";
+import { createDefaultCodec, createInlineCodec } from "../../src/client/_codec.ts";
 
 function fakeRemoting(dead: Set<string>, log: string[]): RemotingLike {
   return {
@@ -118,4 +118,14 @@ Deno.test("heartbeat body has the fixture's shape, plus the inner producer group
   assert.equal(req.language, 7);
   assert.equal(req.version, 401);
   assert.deepEqual(req.extFields, {});
+});
+
+Deno.test("default codec: one shared pool, closed with the last handle", async () => {
+  const a = createDefaultCodec();
+  const b = createDefaultCodec();
+  await a.close();
+  await a.close(); // idempotent: does not release b's reference
+  const z = await b.compress(new Uint8Array(100), 5);
+  assert.equal(z[0], 0x78); // zlib header
+  await b.close();
 });
