@@ -6,6 +6,7 @@
  */
 
 import { createOffsetMessageId } from "../codec/message-id.ts";
+import { ValidationError } from "../errors.ts";
 import type { RemotingCommand } from "../remoting/command.ts";
 import { LanguageCode, MQVersion, PermName, RequestCode, ResponseCode } from "../remoting/codes.ts";
 import type { NameServerHandle } from "./name-server.ts";
@@ -93,7 +94,7 @@ export interface BrokerHandle {
   createTopic(topic: string, options?: TopicOptions): TopicConfig;
   /** Delete a topic and re-register. */
   deleteTopic(topic: string): void;
-  /** Change a topic's permission (e.g. 4 = read-only) and re-register. */
+  /** Change a topic's permission (e.g. 4 = read-only) and re-register; ValidationError if absent. */
   setTopicPerm(topic: string, perm: number): void;
   /** The topic's config, if it exists. */
   topicConfig(topic: string): TopicConfig | undefined;
@@ -255,7 +256,7 @@ class Broker implements BrokerHandle, BrokerSession {
 
   setTopicPerm(topic: string, perm: number): void {
     const tc = this.topicTable.get(topic);
-    if (!tc) throw new Error(`no topic ${topic} on ${this.name}`);
+    if (!tc) throw new ValidationError("topic", `must exist on ${this.name}, got "${topic}"`);
     tc.perm = perm;
     this.register();
   }

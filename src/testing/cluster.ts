@@ -4,6 +4,7 @@
  * @module
  */
 
+import { ValidationError } from "../errors.ts";
 import { type BrokerHandle, startBroker } from "./broker.ts";
 import { type NameServerHandle, startNameServer } from "./name-server.ts";
 
@@ -47,7 +48,7 @@ export interface TestCluster {
   readonly nameServer: NameServerHandle;
   /** The brokers, in name order. */
   readonly brokers: BrokerHandle[];
-  /** The broker with this name; throws when there is none. */
+  /** The broker with this name; throws ValidationError when there is none. */
   broker(name: string): BrokerHandle;
   /** Create a topic on some or all brokers (and its `orderTopicConf`). */
   createTopic(name: string, options?: Omit<ClusterTopic, "name">): void;
@@ -101,7 +102,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const byName = new Map(brokers.map((b) => [b.name, b]));
   const broker = (name: string): BrokerHandle => {
     const b = byName.get(name);
-    if (!b) throw new Error(`no broker named ${name}`);
+    if (!b) {
+      throw new ValidationError(
+        "name",
+        `must be one of ${[...byName.keys()].join(", ")}, got "${name}"`,
+      );
+    }
     return b;
   };
   const createTopic = (name: string, o: Omit<ClusterTopic, "name"> = {}): void => {

@@ -218,3 +218,28 @@ Deno.test("custom setups: fixed ports, several name servers", async () => {
     await ns2.stop();
   }
 });
+
+Deno.test("name server latency and blackhole; typed errors for unknown names", async () => {
+  const c = await startCluster({ topics: [{ name: "T" }] });
+  const conn = await RawClient.connect(c.namesrvAddr);
+  try {
+    c.nameServer.setLatency(1);
+    assert.equal((await call(conn, 105, { topic: "T" })).code, 0);
+    c.nameServer.setLatency(0);
+    c.nameServer.blackhole(true);
+    conn.write(request(105, { topic: "T" }).bytes);
+    await until(() => c.nameServer.requestCount(105) === 2);
+    c.nameServer.blackhole(false);
+    const r = await call(conn, 105, { topic: "Missing" });
+    assert.equal(r.code, 17);
+    assert.equal(conn.buffered, 0);
+    assert.throws(() => c.broker("broker-z"), (e: Error) => e.name === "ValidationError");
+    assert.throws(
+      () => c.broker("broker-a").setTopicPerm("Nope", 4),
+      (e: Error) => e.name === "ValidationError",
+    );
+  } finally {
+    await conn.close();
+    await c.close();
+  }
+});
