@@ -185,8 +185,9 @@ export class ClientInstance {
   async #start(): Promise<void> {
     this.#state = "START_FAILED";
     const cfg = this.#config;
-    if (cfg.addressServerUrl !== undefined) {
-      if (this.nameServers.addresses.length === 0) await this.fetchNameServerAddr();
+    // Java polls the address server only when no name-server address was configured.
+    if (cfg.addressServerUrl !== undefined && cfg.nameServer.length === 0) {
+      await this.fetchNameServerAddr();
       this.#tasks.push(
         new PeriodicTask(
           Math.min(10_000, cfg.addressServerPollIntervalMs),

@@ -161,7 +161,7 @@ export interface ProducerOptions {
   group: string;
   /** Name-server addresses, "h:p;h:p" or an array. */
   nameServer?: string | string[];
-  /** HTTP address server polled for name-server addresses (body "h:p;h:p"). */
+  /** HTTP address server polled for name-server addresses (body "h:p;h:p"); used only without `nameServer`, as Java. */
   addressServerUrl?: string;
   /** How often the address server is polled; default 120000. */
   addressServerPollIntervalMs?: number;
