@@ -13,6 +13,7 @@ import {
   parseTopicRouteData,
   type TopicRouteData,
   topicRouteEquals,
+  withDefaultQueueNums,
 } from "../route/topic-route.ts";
 import { topicRouteToPublishInfo } from "../route/publish-info.ts";
 import type { MessageCodec } from "./_codec.ts";
@@ -272,15 +273,7 @@ export class ClientInstance {
   ): Promise<boolean> {
     let route = await this.getTopicRouteInfoFromNameServer(useDefault ? createTopicKey : topic);
     if (route === undefined) return false;
-    if (useDefault) {
-      route = {
-        ...route,
-        queueDatas: route.queueDatas.map((qd) => {
-          const n = Math.min(defaultQueueNums, qd.readQueueNums);
-          return { ...qd, readQueueNums: n, writeQueueNums: n };
-        }),
-      };
-    }
+    if (useDefault) route = withDefaultQueueNums(route, defaultQueueNums);
     if (this.#state === "SHUTDOWN_ALREADY") return false;
     const old = this.topicRouteTable.get(topic);
     let changed = old === undefined || !topicRouteEquals(old, route);
