@@ -88,6 +88,12 @@ const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^\s:;\[\]]+):(\d{1,5})$/;
  * @throws ValidationError on a malformed address
  */
 export function parseAddressList(value: string | string[], field: string): string[] {
+  if (
+    typeof value !== "string" &&
+    !(Array.isArray(value) && value.every((v) => typeof v === "string"))
+  ) {
+    throw new ValidationError(field, 'must be "host:port;host:port" or an array of "host:port"');
+  }
   const parts = (Array.isArray(value) ? value : value.split(";"))
     .map((s) => s.trim())
     .filter((s) => s.length > 0);

@@ -127,3 +127,21 @@ Deno.test("validation: typed errors naming the field", async () => {
     await cluster.close();
   }
 });
+
+Deno.test("options: address lists and hook shapes are validated", () => {
+  assert.throws(
+    () => new Producer({ nameServer: [42 as unknown as string], group: "g" }),
+    (e) => e instanceof ValidationError && e.field === "options.nameServer",
+  );
+  assert.throws(
+    () =>
+      new Producer({
+        nameServer: "127.0.0.1:1",
+        group: "g",
+        hooks: [{ sendMessageAfter: "x" as unknown as () => void }],
+      }),
+    (e) => e instanceof ValidationError && e.field === "options.hooks[0].sendMessageAfter",
+  );
+  const p = new Producer({ nameServer: ["127.0.0.1:1", "[::1]:2"], group: "g" });
+  assert.equal(p.state, "CREATE_JUST");
+});
