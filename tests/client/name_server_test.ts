@@ -129,3 +129,65 @@ Deno.test("default codec: one shared pool, closed with the last handle", async (
   assert.equal(z[0], 0x78); // zlib header
   await b.close();
 });
+
+Deno.test("route lookup: standard JSON asked for, fastjson quirks parsed, 17 → undefined, TBW102 rewrite", async () => {
+  const quirk = JSON.parse(
+    await Deno.readTextFile(
+      new URL("../../../shared/fixtures/rocketmq-4.9.8/route-quirk-v399.json", import.meta.url),
+    ),
+  );
+  const body = new TextEncoder().encode(quirk.exchanges[0].response.bodyText);
+  const seen: RemotingCommand[] = [];
+  const remoting: RemotingLike = {
+    invoke(_address, request) {
+      seen.push(structuredClone(request));
+      const topic = request.extFields!.topic;
+      return Promise.resolve(
+        topic === "Missing"
+          ? { ...request, code: 17, flag: 1, remark: "No topic route info", extFields: undefined }
+          : { ...request, code: 0, flag: 1, extFields: undefined, body },
+      );
+    },
+    invokeOneway: () => Promise.resolve(),
+    closeConnection: () => {},
+    close: () => Promise.resolve(),
+  };
+  const instance = new ClientInstance({
+    clientId: "c",
+    clientIP: "127.0.0.1",
+    nameServer: ["h:1"],
+    addressServerUrl: undefined,
+    addressServerPollIntervalMs: 1000,
+    pollNameServerIntervalMs: 1000,
+    heartbeatIntervalMs: 1000,
+    serializeType: 0,
+    remoting,
+    codec: createInlineCodec(),
+    pid: 1,
+  });
+  const route = await instance.getTopicRouteInfoFromNameServer("FixtureTopic");
+  assert.equal(seen[0].code, 105);
+  assert.equal(seen[0].version, 401);
+  assert.equal(seen[0].language, 7);
+  assert.deepEqual(seen[0].extFields, { topic: "FixtureTopic", acceptStandardJsonOnly: "true" });
+  assert.equal(
+    route?.brokerDatas.find((b) => b.brokerName === "broker-a")?.brokerAddrs["0"],
+    "127.0.0.1:10911",
+  );
+  assert.equal(await instance.getTopicRouteInfoFromNameServer("Missing"), undefined);
+  const updates: string[] = [];
+  instance.registerProducer("g", {
+    publishTopics: () => ["NewTopic"],
+    isPublishTopicNeedUpdate: () => true,
+    updateTopicPublishInfo: (topic, info) =>
+      updates.push(`${topic}:${info.messageQueueList.length}:${info.haveTopicRouterInfo}`),
+    emit: () => {},
+  });
+  assert.equal(
+    await instance.updateTopicRouteInfoFromNameServer("NewTopic", true, "TBW102", 2),
+    true,
+  );
+  assert.deepEqual(updates, ["NewTopic:4:true"]); // 2 queues on each of the 2 brokers
+  assert.equal(seen.at(-1)!.extFields!.topic, "TBW102");
+  assert.equal(instance.findBrokerAddressInPublish("broker-b"), "127.0.0.1:20911");
+});
