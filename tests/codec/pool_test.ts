@@ -4,6 +4,8 @@ import { unzlibSync } from "fflate";
 import {
   createInlineCodec,
   createPooledCodec,
+  DEFAULT_BATCH_OFFLOAD_THRESHOLD_TRANSFER,
+  DEFAULT_OFFLOAD_THRESHOLD,
   type PooledMessageCodec,
 } from "../../src/codec/message-codec.ts";
 import { decodeBatchRecords } from "../../src/codec/batch.ts";
@@ -281,7 +283,11 @@ Deno.test("options are validated", async () => {
   assert.throws(() => createPooledCodec({ size: 1.5 }), ValidationError);
   assert.throws(() => createPooledCodec({ offloadThreshold: -1 }), ValidationError);
   const codec = createPooledCodec();
-  assert.ok(codec.offloadThreshold > 0);
+  assert.equal(codec.offloadThreshold, DEFAULT_OFFLOAD_THRESHOLD);
+  assert.equal(codec.batchOffloadThreshold, Number.POSITIVE_INFINITY, "copying batches never pays");
+  const transferring = createPooledCodec({ transfer: true });
+  assert.equal(transferring.batchOffloadThreshold, DEFAULT_BATCH_OFFLOAD_THRESHOLD_TRANSFER);
+  await transferring.close();
   assert.equal((await detectWorkerFactory())?.kind, "web");
   await codec.close();
 });
