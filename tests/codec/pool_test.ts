@@ -13,6 +13,8 @@ import { WORKER_SOURCE } from "../../src/codec/_worker_source.ts";
 import { detectWorkerFactory, type WorkerFactory } from "../../src/codec/worker-pool.ts";
 import { ValidationError, WorkerError } from "../../src/errors.ts";
 import { renderWorkerSource, WORKER_SOURCE_PATH } from "../../scripts/build-worker.ts";
+import { Producer } from "../../src/producer/producer.ts";
+import { startCluster } from "../../src/testing/mod.ts";
 
 const root = new URL("../../", import.meta.url);
 const inline = createInlineCodec();
@@ -290,4 +292,45 @@ Deno.test("options are validated", async () => {
   await transferring.close();
   assert.equal((await detectWorkerFactory())?.kind, "web");
   await codec.close();
+});
+
+Deno.test("through the embedded cluster: inline and pooled codecs store the same compressed body", async () => {
+  const cluster = await startCluster({ brokers: 1, topics: [{ name: "PoolTopic" }] });
+  const text = Array.from({ length: 12_000 }, (_, i) => `pool line ${i % 977} payload\n`).join("");
+  const codecs = [createInlineCodec(), pooled({ size: 1 })];
+  const stored: Uint8Array[] = [];
+  try {
+    for (const codec of codecs) {
+      const producer = new Producer({
+        nameServer: cluster.namesrvAddr,
+        group: "pool_group",
+        codec,
+      });
+      try {
+        await producer.start();
+        const r = await producer.send({ topic: "PoolTopic", body: text });
+        const m = cluster.broker(r.queue.brokerName).messages("PoolTopic").find((x) =>
+          x.msgId === r.offsetMsgId
+        )!;
+        assert.equal(m.sysFlag, 769);
+        assert.equal(new TextDecoder().decode(unzlibSync(m.body)), text);
+        stored.push(m.body);
+        const batch = await producer.sendBatch([
+          { topic: "PoolTopic", body: text.slice(0, 50_000) },
+          { topic: "PoolTopic", body: "second" },
+        ]);
+        assert.equal(batch.status, "SEND_OK");
+      } finally {
+        await producer.shutdown();
+      }
+    }
+    assert.deepEqual(stored[1], stored[0]);
+    assert.ok(
+      (codecs[1] as PooledMessageCodec).pool!.spawned >= 1,
+      "the pooled send used a worker",
+    );
+  } finally {
+    for (const codec of codecs) await codec.close();
+    await cluster.close();
+  }
 });
