@@ -25,7 +25,7 @@ export const TOPIC_PATTERN = "^[%|a-zA-Z0-9_-]+$";
 
 const VALID = /^[%|a-zA-Z0-9_-]+$/;
 
-/** Topics no client may send to (Java 4.9 `NOT_ALLOWED_SEND_TOPIC_SET`). */
+/** Topics no client may send to (Java 4.9.x `TopicValidator.NOT_ALLOWED_SEND_TOPIC_SET`). */
 export const NOT_ALLOWED_SEND_TOPICS: ReadonlySet<string> = new Set([
   "SCHEDULE_TOPIC_XXXX",
   "RMQ_SYS_TRANS_HALF_TOPIC",
@@ -33,6 +33,7 @@ export const NOT_ALLOWED_SEND_TOPICS: ReadonlySet<string> = new Set([
   "TRANS_CHECK_MAX_TIME_TOPIC",
   "SELF_TEST_TOPIC",
   "OFFSET_MOVED_EVENT",
+  "SCHEDULE_TOPIC_XXXX_V2",
 ]);
 
 /** System topics (Java 4.9 `SYSTEM_TOPIC_SET`); names starting `rmq_sys_` are system topics too. */

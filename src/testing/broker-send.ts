@@ -28,13 +28,13 @@ import {
   MAX_BODY_SIZE,
   MAX_PROPERTIES_SIZE,
   MESSAGE_ILLEGAL_REMARK,
-  NOT_ALLOWED_SEND_TOPICS,
   parseSendHeader,
   queueIdRemark,
   type SendHeader,
   topicNotExistRemark,
   topicRemark,
 } from "./send.ts";
+import { NOT_ALLOWED_SEND_TOPICS } from "../producer/validation.ts";
 
 /** What the send path needs from its broker. */
 export interface BrokerSession {

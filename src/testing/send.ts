@@ -82,17 +82,6 @@ export function parseSendHeader(cmd: RemotingCommand): SendHeader | string {
   return h;
 }
 
-/** Topics a client may never send to (`TopicValidator.NOT_ALLOWED_SEND_TOPIC_SET`). */
-export const NOT_ALLOWED_SEND_TOPICS: ReadonlySet<string> = new Set([
-  "SCHEDULE_TOPIC_XXXX",
-  "RMQ_SYS_TRANS_HALF_TOPIC",
-  "RMQ_SYS_TRANS_OP_HALF_TOPIC",
-  "TRANS_CHECK_MAX_TIME_TOPIC",
-  "SELF_TEST_TOPIC",
-  "OFFSET_MOVED_EVENT",
-  "SCHEDULE_TOPIC_XXXX_V2",
-]);
-
 const VALID_TOPIC = /^[%|a-zA-Z0-9_-]+$/;
 
 /** `TopicValidator.validateTopic` (4.9: code 1). Returns the remark, or undefined when valid. */

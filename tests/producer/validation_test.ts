@@ -52,6 +52,7 @@ Deno.test("system and not-allowed topic sets (4.9)", () => {
     "RMQ_SYS_TRANS_HALF_TOPIC",
     "RMQ_SYS_TRANS_OP_HALF_TOPIC",
     "SCHEDULE_TOPIC_XXXX",
+    "SCHEDULE_TOPIC_XXXX_V2",
     "SELF_TEST_TOPIC",
     "TRANS_CHECK_MAX_TIME_TOPIC",
   ]);
