@@ -32,7 +32,11 @@ const early: WorkerRequest[] = [];
 
 /** A buffer we may transfer: the result must own its whole ArrayBuffer (Node pools small ones). */
 function owned(u8: Uint8Array): Uint8Array {
-  return u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength ? u8 : u8.slice();
+  if (u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength) return u8;
+  // Not u8.slice(): on a Node Buffer that is a view of the same (possibly pooled) memory.
+  const copy = new Uint8Array(u8.byteLength);
+  copy.set(u8);
+  return copy;
 }
 
 function describe(e: unknown): WorkerErrorInfo {
@@ -64,7 +68,12 @@ function handle(req: WorkerRequest): void {
   } catch (e) {
     reply = { id: req.id, ok: false, error: describe(e) };
   }
-  port!.postMessage(reply, transfer);
+  try {
+    port!.postMessage(reply, transfer);
+  } catch (e) {
+    // Never let a reply that cannot cross kill the worker: report it as this job's error.
+    port!.postMessage({ id: req.id, ok: false, error: describe(e) } satisfies WorkerReply);
+  }
 }
 
 async function start(): Promise<void> {

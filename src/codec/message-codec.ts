@@ -4,7 +4,7 @@
  *
  * Ownership: the codec never detaches or modifies the caller's buffers by default. A body that
  * crosses to a worker is copied exactly once (structured clone of a body that owns its whole
- * buffer, or `slice()` + transfer of a view into a larger buffer, which would otherwise clone the
+ * buffer, or a fresh copy + transfer of a view into a larger buffer, which would otherwise clone the
  * whole larger buffer). Results come back transferred, without a copy. With `transfer: true` a
  * body that owns its whole `ArrayBuffer` is transferred instead (zero copy; the caller's buffer is
  * detached, and a job whose worker dies cannot be retried because its input went with the worker).
@@ -134,7 +134,10 @@ function crossing(body: Uint8Array, transfer: boolean, list: ArrayBuffer[]): Uin
     if (transfer && buffer instanceof ArrayBuffer && !list.includes(buffer)) list.push(buffer);
     return body; // cloned once by postMessage (or transferred, or shared when a SAB)
   }
-  const copy = body.slice();
+  // Not body.slice(): on a Node Buffer that is a view of the same memory (often Node's shared
+  // allocation pool, which must never be transferred).
+  const copy = new Uint8Array(body.byteLength);
+  copy.set(body);
   list.push(copy.buffer);
   return copy;
 }

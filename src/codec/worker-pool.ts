@@ -421,7 +421,7 @@ export class WorkerPool {
 
 /** Rebuild the typed error a job threw (batch validation), else wrap it in a WorkerError. */
 function rebuildError(info: WorkerErrorInfo): Error {
-  if (info.name === "ValidationError" && info.field !== undefined && info.rule !== undefined) {
+  if (info.field !== undefined && info.rule !== undefined) {
     return new ValidationError(info.field, info.rule);
   }
   return new WorkerError(`codec worker job failed: ${info.name}: ${info.message}`);

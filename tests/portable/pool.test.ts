@@ -7,6 +7,7 @@ import { unzlibSync } from "fflate";
 import { createInlineCodec, createPooledCodec } from "../../src/codec/message-codec.ts";
 import { decodeBatchRecords } from "../../src/codec/batch.ts";
 import { WorkerError } from "../../src/errors.ts";
+import { Buffer } from "node:buffer";
 
 function compressible(size: number): Uint8Array {
   const line = new TextEncoder().encode("portable pool line: the quick brown fox jumps. ");
@@ -42,6 +43,29 @@ test("pooled compress and encodeBatch round-trip and equal the inline bytes", as
     await codec.close();
   }
   assert.equal(codec.pool?.size, 0);
+});
+
+test("Node Buffers (views into the shared allocation pool) cross safely and stay usable", async () => {
+  const codec = createPooledCodec({ size: 1, offloadThreshold: 0, batchOffloadThreshold: 0 });
+  try {
+    const small = Buffer.from("a pooled buffer: ".repeat(20)); // < 4 KiB: from Node's pool
+    const neighbour = Buffer.from("neighbour in the same pool");
+    const z = await codec.compress(small, 5);
+    assert.equal(z.constructor, Uint8Array);
+    assert.deepEqual(z, await inline.compress(small, 5));
+    assert.deepEqual(unzlibSync(z), new Uint8Array(small));
+    const records = [{ body: small, flag: 0, properties: "" }, {
+      body: neighbour,
+      flag: 1,
+      properties: "K\u0001v",
+    }];
+    assert.deepEqual(await codec.encodeBatch(records), await inline.encodeBatch(records));
+    assert.equal(small.toString(), "a pooled buffer: ".repeat(20));
+    assert.equal(neighbour.toString(), "neighbour in the same pool");
+    assert.equal(Buffer.from("still allocatable").toString(), "still allocatable");
+  } finally {
+    await codec.close();
+  }
 });
 
 test("a worker death is retried once, a second one fails with WorkerError", async () => {
