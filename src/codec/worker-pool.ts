@@ -220,7 +220,7 @@ const MAX_JOBS_PER_WORKER = 2;
 
 /** A fixed-size, lazily started pool of codec workers. */
 export class WorkerPool {
-  readonly #size: number;
+  #size: number;
   readonly #factory: WorkerFactory;
   readonly #source: string;
   readonly #allowCrash: boolean;
@@ -353,6 +353,11 @@ export class WorkerPool {
         onDeath: (cause) => this.#onDeath(slot, cause),
       });
     } catch (e) {
+      // Some workers run already: make do with them rather than fail.
+      if (this.#slots.length > 0) {
+        this.#size = this.#slots.length;
+        return undefined;
+      }
       // The runtime refuses workers from source text: fail what is queued; callers go inline.
       this.#unavailable = e;
       for (const job of this.#queue.splice(0)) {

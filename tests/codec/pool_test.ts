@@ -267,6 +267,31 @@ Deno.test("a runtime that refuses to start workers falls back to inline", async 
   }
 });
 
+Deno.test("when only some workers start, the pool makes do with those", async () => {
+  const real = (await detectWorkerFactory())!;
+  let spawns = 0;
+  const once: WorkerFactory = {
+    kind: "once",
+    spawn(source, events) {
+      if (spawns++ > 0) throw new Error("no second worker");
+      return real.spawn(source, events);
+    },
+    dispose: () => real.dispose(),
+  };
+  const codec = pooled({ size: 3, workers: once });
+  try {
+    const bodies = [1, 2, 3, 4, 5].map((i) => compressible(50_000, i));
+    const got = await Promise.all(bodies.map((b) => codec.compress(b, 5)));
+    for (let i = 0; i < bodies.length; i++) {
+      assert.deepEqual(got[i], await inline.compress(bodies[i], 5));
+    }
+    assert.equal(codec.pool!.size, 1);
+    assert.equal(codec.pool!.unavailable, undefined);
+  } finally {
+    await codec.close();
+  }
+});
+
 Deno.test("small bodies stay inline: no worker starts below the threshold", async () => {
   const codec = createPooledCodec({ offloadThreshold: 1024, batchOffloadThreshold: 1024 });
   try {
