@@ -71,8 +71,27 @@ export type { SerializeTypeValue } from "./src/remoting/codes.ts";
 export type { RemotingCommand } from "./src/remoting/command.ts";
 export { createOffsetMessageId, decodeOffsetMessageId } from "./src/codec/message-id.ts";
 export type { OffsetMessageId } from "./src/codec/message-id.ts";
-export type { MessageCodec } from "./src/client/_codec.ts";
-export type { BatchRecord } from "./src/codec/batch.ts";
+export {
+  createInlineCodec,
+  createPooledCodec,
+  DEFAULT_OFFLOAD_THRESHOLD,
+} from "./src/codec/message-codec.ts";
+export type {
+  BatchRecord,
+  MessageCodec,
+  PooledCodecOptions,
+  PooledMessageCodec,
+} from "./src/codec/message-codec.ts";
+export { WorkerPool } from "./src/codec/worker-pool.ts";
+export type {
+  WorkerErrorInfo,
+  WorkerEvents,
+  WorkerFactory,
+  WorkerHandle,
+  WorkerPoolOptions,
+  WorkerReply,
+  WorkerRequest,
+} from "./src/codec/worker-pool.ts";
 export {
   findBrokerAddressInPublish,
   TopicPublishInfo,
