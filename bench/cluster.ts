@@ -11,56 +11,13 @@
  * @module
  */
 
-import { spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runRawSender } from "./_raw_sender.ts";
+import { spawnCluster } from "./_cluster_process.ts";
 
-/** A cluster running in a child process. */
-export interface SpawnedCluster {
-  /** `127.0.0.1:<port>` of the name server. */
-  namesrvAddr: string;
-  /** Brokers in order, with their addresses. */
-  brokers: Array<{ name: string; address: string }>;
-  /** SIGTERM the child and wait for it to exit. */
-  close(): Promise<void>;
-}
-
-/**
- * Start `scripts/cluster.ts` in a child process of the current runtime and parse its output.
- *
- * @param args extra flags for the script (e.g. `["--brokers", "3"]`)
- * @returns the addresses and a close function
- */
-export async function spawnCluster(args: string[] = []): Promise<SpawnedCluster> {
-  const script = fileURLToPath(new URL("../scripts/cluster.ts", import.meta.url));
-  const isDeno = "Deno" in globalThis;
-  const argv = isDeno ? ["run", "-A", script, ...args] : [script, ...args];
-  const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
-  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  const i = args.indexOf("--brokers");
-  const want = 1 + (i >= 0 ? Number(args[i + 1]) : 2);
-  const lines = await new Promise<string[]>((resolve, reject) => {
-    let text = "";
-    child.stdout!.on("data", (d: Uint8Array) => {
-      text += new TextDecoder().decode(d);
-      const ls = text.split("\n");
-      if (ls.length > want) resolve(ls.slice(0, want));
-    });
-    child.on("exit", () => reject(new Error(`cluster exited early:\n${text}`)));
-  });
-  return {
-    namesrvAddr: lines[0].replace("ROCKETMQ_NAMESRV=", ""),
-    brokers: lines.slice(1).map((l) => {
-      const [name, address] = l.split(" ");
-      return { name, address };
-    }),
-    async close(): Promise<void> {
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
+export { spawnCluster } from "./_cluster_process.ts";
+export type { SpawnedCluster } from "./_cluster_process.ts";
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);

@@ -23,15 +23,14 @@
  * @module
  */
 
-import { spawn } from "node:child_process";
 import process from "node:process";
 import { setTimeout as nodeSetTimeout } from "node:timers";
-import { fileURLToPath } from "node:url";
 import { Producer } from "../mod.ts";
 import { RemotingClient } from "../src/remoting/client.ts";
 import { RequestCode, ResponseCode, SerializeType } from "../src/remoting/codes.ts";
 import { parseTopicRouteData } from "../src/route/topic-route.ts";
 import { runRawSender } from "./_raw_sender.ts";
+import { spawnCluster } from "./_cluster_process.ts";
 import { type AliOnsClient, aliOnsSupported, openAliOns } from "./_ali_ons.ts";
 import {
   collectGarbage,
@@ -48,89 +47,6 @@ import {
 
 /** Flags of scripts/cluster.ts: one broker (all clients hit the same one), small retention. */
 const CLUSTER_ARGS = ["--brokers", "1", "--max-stored", "1000"];
-const CLUSTER_BROKERS = 1;
-
-/** The embedded cluster running in a child process (scripts/cluster.ts). */
-interface ClusterProcess {
-  namesrvAddr: string;
-  /** False once the child process exited. */
-  readonly alive: boolean;
-  /** Broker addresses in the order printed. */
-  brokers: string[];
-  close(): Promise<void>;
-}
-
-/**
- * Spawns scripts/cluster.ts with the runtime running this file and reads its banner: first line
- * `ROCKETMQ_NAMESRV=host:port`, then one `brokerName host:port` line per broker. One broker, so
- * every client of the run talks to the same broker.
- */
-function startClusterProcess(): Promise<ClusterProcess> {
-  const script = fileURLToPath(new URL("../scripts/cluster.ts", import.meta.url));
-  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
-  const args = [script, ...CLUSTER_ARGS];
-  const child = deno
-    ? spawn(deno.execPath(), ["run", "-A", ...args], { stdio: ["ignore", "pipe", "inherit"] })
-    : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-  let alive = true;
-  const exited = new Promise<void>((resolve) =>
-    child.once("exit", (code, signal) => {
-      alive = false;
-      if (!stopping) {
-        console.error(`scripts/cluster.ts exited unexpectedly (code ${code}, signal ${signal})`);
-      }
-      resolve();
-    })
-  );
-  let stopping = false;
-  return new Promise((resolve, reject) => {
-    let buffered = "";
-    let namesrvAddr: string | undefined;
-    const brokers: string[] = [];
-    const fail = (why: string): void => {
-      clearTimeout(timer);
-      child.kill("SIGTERM");
-      reject(new Error(`scripts/cluster.ts: ${why}`));
-    };
-    const timer = setTimeout(() => fail("no banner within 30 s"), 30_000);
-    const onEarlyExit = (code: number | null): void => fail(`exited early with code ${code}`);
-    child.once("exit", onEarlyExit);
-    child.stdout!.setEncoding("utf8");
-    child.stdout!.on("data", (chunk: string) => {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, nl).trim();
-        buffered = buffered.slice(nl + 1);
-        if (namesrvAddr === undefined) {
-          const m = /^ROCKETMQ_NAMESRV=(\S+)$/.exec(line);
-          if (!m) return fail(`unexpected first line ${JSON.stringify(line)}`);
-          namesrvAddr = m[1];
-        } else if (brokers.length < CLUSTER_BROKERS) {
-          const parts = line.split(/\s+/);
-          brokers.push(parts[parts.length - 1]);
-          if (brokers.length === CLUSTER_BROKERS) {
-            clearTimeout(timer);
-            child.off("exit", onEarlyExit);
-            child.stdout!.resume(); // keep draining later output
-            resolve({
-              namesrvAddr,
-              get alive(): boolean {
-                return alive;
-              },
-              brokers,
-              close: async () => {
-                stopping = true;
-                if (alive) child.kill("SIGTERM");
-                await exited;
-              },
-            });
-          }
-        }
-      }
-    });
-  });
-}
 
 /** Master address of the first broker serving `topic`, from the name server's route. */
 async function lookupBrokerAddress(nameServer: string, topic: string): Promise<string> {
@@ -316,7 +232,7 @@ function row(s: RunStats | undefined, client: string, c: number): string[] {
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const envNamesrv = process.env.ROCKETMQ_NAMESRV;
-  const cluster = envNamesrv ? undefined : await startClusterProcess();
+  const cluster = envNamesrv ? undefined : await spawnCluster(CLUSTER_ARGS);
   const nameServer = envNamesrv ?? cluster!.namesrvAddr;
   const histogram = new LatencyHistogram();
   const results = new Map<string, RunStats | undefined>();
@@ -342,7 +258,8 @@ async function main(): Promise<void> {
     if (useAli) ali = await openAliOns(nameServer, opts.topic, opts.size);
     let brokerAddress: string | undefined;
     if (opts.clients.has("raw")) {
-      brokerAddress = cluster?.brokers[0] ?? await lookupBrokerAddress(nameServer, opts.topic);
+      brokerAddress = cluster?.brokers[0].address ??
+        await lookupBrokerAddress(nameServer, opts.topic);
     }
     const checkCluster = (): void => {
       if (cluster && !cluster.alive) {
