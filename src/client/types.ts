@@ -16,6 +16,20 @@ export interface RemotingLike {
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<RemotingCommand>;
+  /**
+   * Optional fast path (see `RemotingClient.invokeJson`): a JSON request whose extFields the
+   * caller serialized. Fakes may leave it out; callers then use {@link invoke}.
+   */
+  invokeJson?(
+    address: string,
+    code: number,
+    language: number,
+    version: number,
+    extFieldsJson: string,
+    body: Uint8Array | undefined,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<RemotingCommand>;
   /** One-way request, resolved once written. */
   invokeOneway(address: string, request: RemotingCommand, timeoutMs: number): Promise<void>;
   /** Drop the connection to an address (reconnects lazily). */

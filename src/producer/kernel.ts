@@ -23,6 +23,52 @@ export interface HeaderConstants {
   createTopicKey: string;
   /** `d`: defaultTopicQueueNums as a string. */
   defaultTopicQueueNums: string;
+  /** Cached JSON text of the constant parts of the header (see {@link sendHeaderJson}). */
+  jsonCache?: Map<string, string>;
+}
+
+/** `JSON.stringify` of a header string value. */
+const q = JSON.stringify;
+
+/**
+ * The SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE extFields of {@link buildSendHeader} as JSON text, the
+ * bytes `encodeFrame` writes for that object. The parts that only depend on the producer, topic
+ * and broker are built once and cached on `k`; per send only queueId, sysFlag, bornTimestamp,
+ * flag and the properties are spliced in.
+ *
+ * @param k producer constants (holds the cache)
+ * @param p prepared message
+ * @param queueId target queue id
+ * @param brokerName target broker name
+ * @param bornTimestamp client epoch ms
+ * @returns the extFields JSON text
+ */
+export function sendHeaderJson(
+  k: HeaderConstants,
+  p: PreparedMessage,
+  queueId: number,
+  brokerName: string,
+  bornTimestamp: number,
+): string {
+  const cache = k.jsonCache ??= new Map();
+  let head = cache.get(p.topic);
+  if (head === undefined) {
+    head = '{"a":' + q(k.group) + ',"b":' + q(p.topic) + ',"c":' + q(k.createTopicKey) +
+      ',"d":' + q(k.defaultTopicQueueNums) + ',"e":"';
+    if (cache.size > 10_000) cache.clear();
+    cache.set(p.topic, head);
+  }
+  const tailKey = (p.batch ? "\u0001" : "\u0000") + brokerName;
+  let tail = cache.get(tailKey);
+  if (tail === undefined) {
+    tail = ',"j":"0","k":"false","m":"' + (p.batch ? "true" : "false") + '","n":' +
+      q(brokerName) + "}";
+    if (cache.size > 10_000) cache.clear();
+    cache.set(tailKey, tail);
+  }
+  // Numbers print as String(n) does; queueId, sysFlag and flag are int32, bornTimestamp an integer.
+  return head + queueId + '","f":"' + p.sysFlag + '","g":"' + bornTimestamp + '","h":"' +
+    p.flag + '","i":' + q(p.properties) + tail;
 }
 
 /**
@@ -230,28 +276,54 @@ function sendToBroker(
     };
     hooks.before(ctx);
   }
-  const request: RemotingCommand = {
-    code: p.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2,
-    language: LanguageCode.OTHER,
-    version: MQVersion.V4_9_4,
-    opaque: 0,
-    flag: 0,
-    extFields: buildSendHeader(env.header, p, mq.queueId, mq.brokerName, Date.now()),
-    body: p.sendBody,
-    serializeType: env.serializeType,
-  };
-  const sent: Promise<SendResult | undefined> = mode === "ONEWAY"
-    ? env.remoting.invokeOneway(addr, request, timeoutMs).then(toUndefined)
-    : env.remoting.invoke(addr, request, timeoutMs, signal).then((res) =>
-      processSendResponse(
-        res,
-        { topic: env.userTopic(mq.topic), brokerName: mq.brokerName, queueId: mq.queueId },
-        p.msgId,
-        addr,
-      )
+  const code = p.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2;
+  const remoting = env.remoting;
+  let response: Promise<RemotingCommand> | undefined;
+  if (mode !== "ONEWAY" && env.serializeType === 0 && remoting.invokeJson !== undefined) {
+    response = remoting.invokeJson(
+      addr,
+      code,
+      LanguageCode.OTHER,
+      MQVersion.V4_9_4,
+      sendHeaderJson(env.header, p, mq.queueId, mq.brokerName, Date.now()),
+      p.sendBody,
+      timeoutMs,
+      signal,
     );
-  if (ctx === undefined) return sent;
-  const c = ctx;
+  } else {
+    const request: RemotingCommand = {
+      code,
+      language: LanguageCode.OTHER,
+      version: MQVersion.V4_9_4,
+      opaque: 0,
+      flag: 0,
+      extFields: buildSendHeader(env.header, p, mq.queueId, mq.brokerName, Date.now()),
+      body: p.sendBody,
+      serializeType: env.serializeType,
+    };
+    if (mode === "ONEWAY") {
+      const sent = remoting.invokeOneway(addr, request, timeoutMs).then(toUndefined);
+      return ctx === undefined ? sent : withAfterHooks(sent, ctx, hooks);
+    }
+    response = remoting.invoke(addr, request, timeoutMs, signal);
+  }
+  const sent: Promise<SendResult | undefined> = response.then((res) =>
+    processSendResponse(
+      res,
+      { topic: env.userTopic(mq.topic), brokerName: mq.brokerName, queueId: mq.queueId },
+      p.msgId,
+      addr,
+    )
+  );
+  return ctx === undefined ? sent : withAfterHooks(sent, ctx, hooks);
+}
+
+/** Run the sendMessage after-hooks once `sent` settled, passing its outcome through. */
+function withAfterHooks(
+  sent: Promise<SendResult | undefined>,
+  c: SendMessageContext,
+  hooks: HookList,
+): Promise<SendResult | undefined> {
   return sent.then((result) => {
     c.sendResult = result;
     hooks.after(c);

@@ -6,11 +6,11 @@
  */
 
 import { ConnectionError, TimeoutError } from "../errors.ts";
-import { Connection } from "../transport/connection.ts";
+import { Connection, FrameSlab } from "../transport/connection.ts";
 import type { Transport } from "../transport/types.ts";
 import { FrameFlag, MAX_FRAME_LENGTH, ResponseCode } from "./codes.ts";
 import type { RemotingCommand } from "./command.ts";
-import { encodeFrame, FrameDecoder } from "./frame.ts";
+import { encodeFrame, type EncodeOptions, FrameDecoder } from "./frame.ts";
 import type { PendingRequest, PendingTable } from "./_pending.ts";
 
 /** Handler of broker-initiated requests (see `RemotingClient.registerProcessor`). */
@@ -56,6 +56,8 @@ export class Channel implements PendingTable {
   #dead = false;
   #failure: Error | undefined;
   #decoder: FrameDecoder;
+  /** Encoder options: frames are carved from this channel's slab, so a tick's frames are adjacent. */
+  readonly frameOptions: EncodeOptions = { alloc: new FrameSlab().allocate };
 
   constructor(address: string, hostname: string, port: number, host: ChannelHost) {
     this.address = address;
@@ -206,7 +208,7 @@ export class Channel implements PendingTable {
     response.serializeType = request.serializeType;
     let frame: Uint8Array;
     try {
-      frame = encodeFrame(response);
+      frame = encodeFrame(response, this.frameOptions);
     } catch (err) {
       this.#answerError(request, err);
       return;

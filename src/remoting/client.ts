@@ -17,7 +17,7 @@ import { detectTransport } from "../transport/detect.ts";
 import type { Transport } from "../transport/types.ts";
 import { FrameFlag, LanguageCode, MQVersion } from "./codes.ts";
 import type { RemotingCommand } from "./command.ts";
-import { encodeFrame } from "./frame.ts";
+import { encodeFrame, encodeJsonRequestFrame } from "./frame.ts";
 import { Channel, type ChannelHost, parseAddress, type RequestHandler } from "./_channel.ts";
 import { nextOpaque, PendingRequest } from "./_pending.ts";
 
@@ -131,12 +131,77 @@ export class RemotingClient {
       while (channel.pending.has(opaque)) opaque = nextOpaque();
       request.opaque = opaque;
       request.flag &= ~RESPONSE_OR_ONEWAY;
-      frame = encodeFrame(request);
+      frame = encodeFrame(request, channel.frameOptions);
     } catch (err) {
       return Promise.reject(err);
     }
+    return this.#await(channel, frame, opaque, request.code, timeoutMs, signal);
+  }
+
+  /**
+   * {@link invoke} for a JSON-header request (no remark, flag 0) whose `extFields` the caller
+   * serialized itself: the frame is byte-identical to `invoke` with the equivalent command, but
+   * no extFields object is built or walked. The send hot path uses it.
+   *
+   * @param address `host:port`
+   * @param code request code
+   * @param language language code of the request
+   * @param version version of the request
+   * @param extFieldsJson the extFields object as JSON text
+   * @param body body, if any
+   * @param timeoutMs as {@link invoke}
+   * @param signal as {@link invoke}
+   * @returns the response
+   */
+  invokeJson(
+    address: string,
+    code: number,
+    language: number,
+    version: number,
+    extFieldsJson: string,
+    body: Uint8Array | undefined,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<RemotingCommand> {
+    if (this.#closed) return Promise.reject(new StateError("closed", `invoke to ${address}`));
+    if (signal?.aborted) {
+      return Promise.reject(
+        new AbortedError(`request code ${code} to ${address} aborted`, { cause: signal.reason }),
+      );
+    }
+    let channel: Channel;
+    let frame: Uint8Array;
+    let opaque = nextOpaque();
+    try {
+      channel = this.#channel(address);
+      while (channel.pending.has(opaque)) opaque = nextOpaque();
+      frame = encodeJsonRequestFrame(
+        code,
+        language,
+        version,
+        opaque,
+        0,
+        extFieldsJson,
+        body,
+        channel.frameOptions.alloc,
+      );
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#await(channel, frame, opaque, code, timeoutMs, signal);
+  }
+
+  /** Register the pending entry, arm the timer and queue the frame. */
+  #await(
+    channel: Channel,
+    frame: Uint8Array,
+    opaque: number,
+    code: number,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<RemotingCommand> {
     const deadline = performance.now() + timeoutMs;
-    const entry = new PendingRequest(channel, opaque, request.code, timeoutMs, deadline, signal);
+    const entry = new PendingRequest(channel, opaque, code, timeoutMs, deadline, signal);
     if (deadline < this.#timerAt) this.#arm(deadline);
     channel.send(frame);
     return entry.promise;
@@ -155,8 +220,8 @@ export class RemotingClient {
     if (this.#closed) throw new StateError("closed", `invokeOneway to ${address}`);
     request.opaque = nextOpaque();
     request.flag = (request.flag & ~FrameFlag.RESPONSE) | FrameFlag.ONEWAY;
-    const frame = encodeFrame(request);
     const channel = this.#channel(address);
+    const frame = encodeFrame(request, channel.frameOptions);
     const sent = this.#sendAndFlush(channel, frame);
     // Settles either way; the timer never outlives the call.
     await new Promise<void>((resolve, reject) => {

@@ -9,7 +9,12 @@
 import { ProtocolError } from "../errors.ts";
 import { MAX_FRAME_LENGTH, SerializeType } from "./codes.ts";
 import type { RemotingCommand } from "./command.ts";
-import { decodeJsonHeader, encodeJsonHeader, type JsonStyle } from "./json-header.ts";
+import {
+  decodeJsonHeader,
+  encodeJsonHeader,
+  encodeJsonRequestHeader,
+  type JsonStyle,
+} from "./json-header.ts";
 import {
   binaryHeaderAsciiLength,
   decodeBinaryHeader,
@@ -24,6 +29,11 @@ export type { JsonStyle } from "./json-header.ts";
 export interface EncodeOptions {
   /** Member order of a JSON header: `"client"` (default, what we send) or `"server"` (fastjson). */
   jsonStyle?: JsonStyle;
+  /**
+   * Where the frame's bytes go: returns a zero-filled buffer of exactly the given length (e.g.
+   * `FrameSlab.allocate`). Default: a fresh `Uint8Array`.
+   */
+  alloc?: (length: number) => Uint8Array;
 }
 
 /** Options of {@link FrameDecoder}. */
@@ -51,39 +61,81 @@ function allocFrame(
   headerLength: number,
   serializeType: number,
   body: Uint8Array | undefined,
+  alloc: ((length: number) => Uint8Array) | undefined,
 ): Uint8Array {
   const bodyLength = body === undefined ? 0 : body.length;
   const total = 8 + headerLength + bodyLength;
   if (total > MAX_FRAME_LENGTH) {
     throw new ProtocolError(`frame of ${total} bytes exceeds the ${MAX_FRAME_LENGTH}-byte limit`);
   }
-  const frame = new Uint8Array(total);
+  const frame = alloc === undefined ? new Uint8Array(total) : alloc(total);
   writeInt32(frame, 0, total - 4);
   writeInt32(frame, 4, (serializeType << 24) | headerLength);
   if (bodyLength > 0) frame.set(body!, 8 + headerLength);
   return frame;
 }
 
-function encodeJsonFrame(cmd: RemotingCommand, style: JsonStyle): Uint8Array {
-  const header = encodeJsonHeader(cmd, style);
+/** A frame holding the JSON header text `header` and `body`. */
+function jsonFrame(
+  header: string,
+  body: Uint8Array | undefined,
+  alloc: ((length: number) => Uint8Array) | undefined,
+): Uint8Array {
   // Optimistic: headers are ASCII (JSON.stringify escapes control characters), so the byte length
   // is the string length and one encodeInto writes it in place.
-  const frame = allocFrame(header.length, SerializeType.JSON, cmd.body);
+  const frame = allocFrame(header.length, SerializeType.JSON, body, alloc);
   if (encodeIntoIfAscii(frame, 8, header)) return frame;
   const bytes = encodeUtf8(header);
-  const exact = allocFrame(bytes.length, SerializeType.JSON, cmd.body);
+  const exact = allocFrame(bytes.length, SerializeType.JSON, body, alloc);
   exact.set(bytes, 8);
   return exact;
 }
 
-function encodeBinaryFrame(cmd: RemotingCommand): Uint8Array {
+function encodeBinaryFrame(
+  cmd: RemotingCommand,
+  alloc: ((length: number) => Uint8Array) | undefined,
+): Uint8Array {
   const asciiLength = binaryHeaderAsciiLength(cmd);
-  const frame = allocFrame(asciiLength, SerializeType.ROCKETMQ, cmd.body);
-  if (writeBinaryHeaderAscii(frame, new DataView(frame.buffer), 8, cmd)) return frame;
+  const frame = allocFrame(asciiLength, SerializeType.ROCKETMQ, cmd.body, alloc);
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (writeBinaryHeaderAscii(frame, view, 8, cmd)) return frame;
   const header = encodeBinaryHeader(cmd);
-  const exact = allocFrame(header.length, SerializeType.ROCKETMQ, cmd.body);
+  const exact = allocFrame(header.length, SerializeType.ROCKETMQ, cmd.body, alloc);
   exact.set(header, 8);
   return exact;
+}
+
+/**
+ * Encode a JSON (client style) request whose `extFields` member was serialized by the caller:
+ * the same bytes as {@link encodeFrame} of the command with those extFields and no remark, without
+ * building the extFields object. For hot paths whose header is mostly constant (sends).
+ *
+ * @param code request code
+ * @param language language code
+ * @param version version
+ * @param opaque opaque
+ * @param flag flag
+ * @param extFieldsJson the `extFields` object as JSON text, members in the caller's order
+ * @param body body, if any
+ * @param alloc frame allocator (see {@link EncodeOptions.alloc})
+ * @returns the frame
+ * @throws ProtocolError as {@link encodeFrame}
+ */
+export function encodeJsonRequestFrame(
+  code: number,
+  language: number,
+  version: number,
+  opaque: number,
+  flag: number,
+  extFieldsJson: string,
+  body: Uint8Array | undefined,
+  alloc?: (length: number) => Uint8Array,
+): Uint8Array {
+  return jsonFrame(
+    encodeJsonRequestHeader(code, language, version, opaque, flag, extFieldsJson),
+    body,
+    alloc,
+  );
 }
 
 /**
@@ -99,10 +151,11 @@ function encodeBinaryFrame(cmd: RemotingCommand): Uint8Array {
  * @throws ProtocolError when the command cannot be represented or the frame exceeds 16 MiB
  */
 export function encodeFrame(cmd: RemotingCommand, options?: EncodeOptions): Uint8Array {
+  const alloc = options?.alloc;
   if (cmd.serializeType === SerializeType.JSON) {
-    return encodeJsonFrame(cmd, options?.jsonStyle ?? "client");
+    return jsonFrame(encodeJsonHeader(cmd, options?.jsonStyle ?? "client"), cmd.body, alloc);
   }
-  if (cmd.serializeType === SerializeType.ROCKETMQ) return encodeBinaryFrame(cmd);
+  if (cmd.serializeType === SerializeType.ROCKETMQ) return encodeBinaryFrame(cmd, alloc);
   throw new ProtocolError(`unknown serialize type ${cmd.serializeType as number}`);
 }
 

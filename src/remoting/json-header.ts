@@ -100,6 +100,35 @@ export function encodeJsonHeader(cmd: RemotingCommand, style: JsonStyle): string
     (ext === undefined ? "" : ',"extFields":' + ext) + "}";
 }
 
+/**
+ * The client-style header of a request without remark whose extFields JSON text is given:
+ * what {@link encodeJsonHeader} writes for the same command.
+ *
+ * @param code request code
+ * @param language language code
+ * @param version version
+ * @param opaque opaque
+ * @param flag flag
+ * @param extFieldsJson the extFields object as JSON text
+ * @returns the header text
+ * @throws ProtocolError as {@link encodeJsonHeader}
+ */
+export function encodeJsonRequestHeader(
+  code: number,
+  language: number,
+  version: number,
+  opaque: number,
+  flag: number,
+  extFieldsJson: string,
+): string {
+  return '{"code":' + checkInt32(code, "code") +
+    ',"language":' + languageJson(language) +
+    ',"version":' + checkInt32(version, "version") +
+    ',"opaque":' + checkInt32(opaque, "opaque") +
+    ',"flag":' + checkInt32(flag, "flag") +
+    ',"extFields":' + extFieldsJson + "}";
+}
+
 function intMember(header: Record<string, unknown>, field: string): number {
   const v = header[field];
   if (v == null) return 0; // fastjson: missing member keeps the Java default

@@ -8,6 +8,34 @@ import type { ConnectOptions, RawSocket, SocketHandlers, Transport } from "./typ
 
 /** Frames queued together are concatenated up to this many bytes per write; bigger frames go alone. */
 const MAX_BATCH_BYTES = 1024 * 1024;
+/** Size of a {@link FrameSlab} slab; frames above a quarter of it get a buffer of their own. */
+const SLAB_BYTES = 256 * 1024;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Carves frame buffers out of large slabs, one after the other. Consecutive frames of a slab are
+ * adjacent in memory, so {@link Connection.send} can hand a whole tick's frames to the socket as
+ * one view of the slab: no buffer per frame (each a backing store the GC must track) and no
+ * concatenating copy. Slab space is never reused: a slab lives until its last view is dropped.
+ */
+export class FrameSlab {
+  #slab: Uint8Array = EMPTY;
+  #pos = 0;
+  /** `alloc` bound once, to pass as an allocator callback. */
+  readonly allocate: (length: number) => Uint8Array = (length) => this.alloc(length);
+
+  /** A zero-filled buffer of `length` bytes, adjacent to the previous one when it fits. */
+  alloc(length: number): Uint8Array {
+    if (length > SLAB_BYTES / 4) return new Uint8Array(length);
+    let pos = this.#pos;
+    if (pos + length > this.#slab.length) {
+      this.#slab = new Uint8Array(SLAB_BYTES);
+      pos = 0;
+    }
+    this.#pos = pos + length;
+    return this.#slab.subarray(pos, pos + length);
+  }
+}
 
 /** Callbacks of a {@link Connection} opened with {@link Connection.open}. */
 export interface ConnectionHandlers {
@@ -40,14 +68,22 @@ export class Connection {
   readonly closed: Promise<Error | undefined>;
   #socket: RawSocket;
   #onClose: ((error: Error | undefined) => void) | undefined;
+  /** Queued buffers, oldest first; each may hold several adjacent frames. */
   #queue: Uint8Array[] = [];
+  /**
+   * The newest run of adjacent frames, not yet in {@link #queue}: `#tail` alone when it holds one
+   * frame, else bytes `[#tailStart, #tailEnd)` of `#tail.buffer`.
+   */
+  #tail: Uint8Array | undefined;
+  #tailStart = 0;
+  #tailEnd = 0;
   #queuedBytes = 0;
   #scheduled = false;
   #writing = false;
-  /** Frames queued / handed to the socket so far (for {@link flush}). */
+  /** Bytes queued / handed to the socket so far (for {@link flush}). */
   #queuedSeq = 0;
   #writtenSeq = 0;
-  #inFlightFrames = 0;
+  #inFlightBytes = 0;
   #waiters: FlushWaiter[] = [];
   #ending = false;
   #endError: Error | undefined;
@@ -108,9 +144,21 @@ export class Connection {
   /** Queue one whole frame. Frames queued in the same tick leave in one write. */
   send(frame: Uint8Array): void {
     if (this.#ending) return;
-    this.#queue.push(frame);
-    this.#queuedBytes += frame.length;
-    this.#queuedSeq++;
+    const tail = this.#tail;
+    const length = frame.length;
+    if (
+      tail !== undefined && frame.buffer === tail.buffer && frame.byteOffset === this.#tailEnd
+    ) {
+      // Adjacent to the previous frame (same slab): extend the run instead of queueing a buffer.
+      this.#tailEnd += length;
+    } else {
+      if (tail !== undefined) this.#queue.push(this.#takeTail());
+      this.#tail = frame;
+      this.#tailStart = frame.byteOffset;
+      this.#tailEnd = frame.byteOffset + length;
+    }
+    this.#queuedBytes += length;
+    this.#queuedSeq += length;
     if (!this.#scheduled && !this.#writing) {
       this.#scheduled = true;
       queueMicrotask(this.#flushTask);
@@ -148,6 +196,7 @@ export class Connection {
     this.#ending = true;
     this.#endError = error;
     this.#queue = [];
+    this.#tail = undefined;
     this.#queuedBytes = 0;
     const waiters = this.#waiters;
     this.#waiters = [];
@@ -158,8 +207,19 @@ export class Connection {
     onClose?.(error);
   }
 
+  /** The tail run as one buffer (the frame itself when the run holds one frame). */
+  #takeTail(): Uint8Array {
+    const tail = this.#tail!;
+    this.#tail = undefined;
+    const start = this.#tailStart;
+    const length = this.#tailEnd - start;
+    if (tail.byteOffset === start && tail.length === length) return tail;
+    return new Uint8Array(tail.buffer, start, length);
+  }
+
   #flush(): void {
     this.#scheduled = false;
+    if (this.#tail !== undefined) this.#queue.push(this.#takeTail());
     while (!this.#writing && !this.#ending && this.#queue.length > 0) {
       const frames = this.#takeBatch();
       const pending = this.#socket.write(frames);
@@ -181,7 +241,7 @@ export class Connection {
       bytes += queue[count].length;
       count++;
     }
-    this.#inFlightFrames = count;
+    this.#inFlightBytes = bytes;
     this.#queuedBytes -= bytes;
     if (count === 1) return queue.shift()!;
     const out = new Uint8Array(bytes);
@@ -196,8 +256,8 @@ export class Connection {
   }
 
   #afterWrite(): void {
-    this.#writtenSeq += this.#inFlightFrames;
-    this.#inFlightFrames = 0;
+    this.#writtenSeq += this.#inFlightBytes;
+    this.#inFlightBytes = 0;
     if (this.#waiters.length > 0) this.#wakeWaiters();
     if (this.#writing) {
       this.#writing = false;

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { Connection, FrameSlab } from "../../src/transport/connection.ts";
+import type { RawSocket } from "../../src/transport/types.ts";
+
+/** A RawSocket that records writes (accepted at once). */
+class FakeSocket implements RawSocket {
+  writes: Uint8Array[] = [];
+  write(data: Uint8Array): undefined {
+    this.writes.push(data);
+  }
+  close(): void {}
+}
+
+function fill(slab: FrameSlab, n: number, len = 16): Uint8Array {
+  const f = slab.alloc(len);
+  f.fill(n);
+  return f;
+}
+
+Deno.test("FrameSlab hands out adjacent, distinct zero-filled buffers; big ones get their own", () => {
+  const slab = new FrameSlab();
+  const a = slab.alloc(10);
+  const b = slab.alloc(20);
+  assert.equal(a.buffer, b.buffer);
+  assert.equal(b.byteOffset, a.byteOffset + 10);
+  assert.deepEqual([...b], new Array(20).fill(0));
+  a.fill(1);
+  assert.equal(b[0], 0);
+  const big = slab.alloc(1024 * 1024);
+  assert.equal(big.byteOffset, 0);
+  assert.equal(big.byteLength, 1024 * 1024);
+  assert.notEqual(big.buffer, a.buffer);
+  // Exhausting a slab starts another one.
+  let last = b;
+  for (let i = 0; i < 100; i++) last = slab.alloc(60 * 1024);
+  assert.notEqual(last.buffer, a.buffer);
+});
+
+Deno.test("adjacent slab frames of one tick are written as one view, without copying", async () => {
+  const socket = new FakeSocket();
+  const conn = new Connection(socket);
+  const slab = new FrameSlab();
+  const frames = [1, 2, 3, 4].map((n) => fill(slab, n));
+  for (const f of frames) conn.send(f);
+  assert.equal(conn.bufferedBytes, 64);
+  await conn.flush();
+  assert.equal(socket.writes.length, 1);
+  assert.equal(socket.writes[0].buffer, frames[0].buffer, "a view of the slab, not a copy");
+  assert.deepEqual([...socket.writes[0]], frames.flatMap((f) => [...f]));
+});
+
+Deno.test("non-adjacent frames mixed with slab runs keep their order", async () => {
+  const socket = new FakeSocket();
+  const conn = new Connection(socket);
+  const slab = new FrameSlab();
+  const a = fill(slab, 1);
+  const b = fill(slab, 2);
+  const foreign = new Uint8Array(8).fill(9);
+  const skipped = fill(slab, 7); // allocated but never sent: leaves a gap
+  const c = fill(slab, 3);
+  const d = fill(slab, 4);
+  for (const f of [a, b, foreign, c, d]) conn.send(f);
+  await conn.flush();
+  assert.equal(socket.writes.length, 1);
+  assert.deepEqual(
+    [...socket.writes[0]],
+    [a, b, foreign, c, d].flatMap((f) => [...f]),
+  );
+  assert.ok(!socket.writes[0].includes(skipped[0]));
+  // A lone slab frame is written as is.
+  const e = fill(slab, 5);
+  conn.send(e);
+  await conn.flush();
+  assert.equal(socket.writes[1], e);
+});
