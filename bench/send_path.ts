@@ -77,6 +77,7 @@ function counting(inner: Transport): Transport {
 interface Run {
   msgsPerSec: number;
   cpuUs: number;
+  sysUs: number;
   framesPerWrite: number;
   readsPerMsg: number;
 }
@@ -108,6 +109,7 @@ async function runOnce(
   return {
     msgsPerSec: (n / ms) * 1000,
     cpuUs: (cpu.user + cpu.system) / n,
+    sysUs: cpu.system / n,
     framesPerWrite: n / counters.writes,
     readsPerMsg: counters.reads / n,
   };
@@ -131,7 +133,7 @@ async function main(): Promise<void> {
     console.log(
       `# send_path: ${o.messages} x ${o.size} B, ${o.serializeType}, median of ${o.repeat}`,
     );
-    console.log("C\tmsgs/s\tCPU µs/msg\tframes/write\treads/msg");
+    console.log("C\tmsgs/s\tCPU µs/msg (sys)\tframes/write\treads/msg");
     for (const c of o.concurrency) {
       await runOnce(producer, topic, body, Math.min(o.messages, 20_000), c); // warm-up
       const runs: Run[] = [];
@@ -141,7 +143,7 @@ async function main(): Promise<void> {
       runs.sort((a, b) => a.msgsPerSec - b.msgsPerSec);
       const m = runs[Math.floor(runs.length / 2)];
       console.log(
-        `${c}\t${Math.round(m.msgsPerSec)}\t${m.cpuUs.toFixed(2)}\t${
+        `${c}\t${Math.round(m.msgsPerSec)}\t${m.cpuUs.toFixed(2)} (${m.sysUs.toFixed(2)})\t${
           m.framesPerWrite.toFixed(2)
         }\t${m.readsPerMsg.toFixed(3)}\t(all: ${
           runs.map((x) => Math.round(x.msgsPerSec)).join(" ")

@@ -41,10 +41,37 @@ function capture(
 }
 
 /**
- * One request waiting for its response. Also the `abort` listener of its signal
- * (`handleEvent`), so aborting needs no closure either.
+ * The requests waiting under one signal. A signal gets one `abort` listener (this object) for
+ * all its requests, however many there are over its life: adding and removing an event listener
+ * per request is costly in some runtimes (Node's EventTarget), and producers pass one shared
+ * shutdown signal with every send.
  */
-export class PendingRequest implements EventListenerObject {
+class SignalWaiters implements EventListenerObject {
+  readonly entries: Set<PendingRequest> = new Set();
+
+  /** The signal fired: every request still waiting under it is aborted, oldest first. */
+  handleEvent(): void {
+    const entries = [...this.entries];
+    this.entries.clear();
+    for (const entry of entries) entry.abort();
+  }
+}
+
+/** Waiter sets by signal; an entry goes away with its signal. */
+const waitersBySignal = new WeakMap<AbortSignal, SignalWaiters>();
+
+function waitersOf(signal: AbortSignal): SignalWaiters {
+  let waiters = waitersBySignal.get(signal);
+  if (waiters === undefined) {
+    waiters = new SignalWaiters();
+    waitersBySignal.set(signal, waiters);
+    signal.addEventListener("abort", waiters, { once: true });
+  }
+  return waiters;
+}
+
+/** One request waiting for its response. */
+export class PendingRequest {
   readonly table: PendingTable;
   readonly opaque: number;
   readonly code: number;
@@ -75,7 +102,7 @@ export class PendingRequest implements EventListenerObject {
     this.promise = new Promise<RemotingCommand>(capture);
     capturing = undefined;
     table.pending.set(opaque, this);
-    if (signal !== undefined) signal.addEventListener("abort", this);
+    if (signal !== undefined) waitersOf(signal).entries.add(this);
   }
 
   /** The response arrived. */
@@ -101,8 +128,8 @@ export class PendingRequest implements EventListenerObject {
     );
   }
 
-  /** The signal fired (EventListenerObject). */
-  handleEvent(): void {
+  /** The signal fired. */
+  abort(): void {
     if (this.table.pending.get(this.opaque) !== this) return;
     this.#detach();
     this.reject(
@@ -116,6 +143,6 @@ export class PendingRequest implements EventListenerObject {
   #detach(): void {
     const pending = this.table.pending;
     if (pending.get(this.opaque) === this) pending.delete(this.opaque);
-    if (this.signal !== undefined) this.signal.removeEventListener("abort", this);
+    if (this.signal !== undefined) waitersBySignal.get(this.signal)?.entries.delete(this);
   }
 }
