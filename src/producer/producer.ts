@@ -327,21 +327,64 @@ export class Producer implements AsyncDisposable {
     );
   }
 
-  async #tracked<T extends SendResult | undefined>(
+  #tracked<T extends SendResult | undefined>(
     mode: CommunicationMode,
     message: Message | undefined,
     batch: Message[] | undefined,
     options: SendOptions | undefined,
   ): Promise<T> {
+    if (batch !== undefined) return this.#trackedBatch<T>(mode, batch, options);
+    // Single messages: no async frame; prepared synchronously, one reaction on the way back.
+    let instance: ClientInstance;
+    try {
+      instance = this.#running();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const begin = Date.now();
+    const tracker = this.#tracker;
+    tracker.enter();
+    let sent: Promise<SendResult | undefined>;
+    try {
+      const p = prepareMessage(message!, this.#prepareContext(instance));
+      sent = this.#send(p, mode, options, begin);
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    return sent.then((r) => {
+      try {
+        const ev = this.events;
+        if (ev.has("producer.send")) {
+          ev.emit("producer.send", { result: r, latencyMs: Date.now() - begin, mode });
+        }
+        return r as T;
+      } catch (error) {
+        this.events.emit("producer.send.failed", { error, mode });
+        throw error;
+      } finally {
+        tracker.exit();
+      }
+    }, (error) => {
+      try {
+        this.events.emit("producer.send.failed", { error, mode });
+        throw error;
+      } finally {
+        tracker.exit();
+      }
+    });
+  }
+
+  async #trackedBatch<T extends SendResult | undefined>(
+    mode: CommunicationMode,
+    batch: Message[],
+    options: SendOptions | undefined,
+  ): Promise<T> {
     const instance = this.#running();
     const begin = Date.now();
-    const done = this.#tracker.enter();
+    this.#tracker.enter();
     try {
       const ctx = this.#prepareContext(instance);
-      // Single messages prepare synchronously: no extra await on the hot path.
-      const p = batch === undefined
-        ? prepareMessage(message!, ctx)
-        : await prepareBatch(batch, ctx, this.#codec!);
+      const p = await prepareBatch(batch, ctx, this.#codec!);
       const r = await this.#send(p, mode, options, begin) as T;
       const ev = this.events;
       if (ev.has("producer.send")) {
@@ -352,7 +395,7 @@ export class Producer implements AsyncDisposable {
       this.events.emit("producer.send.failed", { error, mode });
       throw error;
     } finally {
-      done();
+      this.#tracker.exit();
     }
   }
 

@@ -98,8 +98,21 @@ function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
+/** Where a send's attempts stand (shared by the inline first attempt and the loop). */
+interface LoopState<R> {
+  readonly begin: number;
+  attempts: SendAttempt[] | undefined;
+  lastBroker: string | undefined;
+  notOk: R | undefined;
+  /** Attempts made so far. */
+  times: number;
+}
+
 /**
  * Run the attempts of one send.
+ *
+ * The first attempt runs without a suspended async frame (one promise reaction instead): most
+ * sends succeed at once. Anything else continues in {@link continueLoop}.
  *
  * @param deps clock, selection, attempt, fault feedback
  * @param policy budget and retry rules
@@ -107,52 +120,146 @@ function asError(e: unknown): Error {
  * @throws TimeoutError when the budget ran out (cause: SendFailedError of the attempts so far);
  *   SendFailedError when every attempt failed; a non-retriable attempt error as is
  */
-export async function runSendLoop<R extends SendResult | undefined>(
+export function runSendLoop<R extends SendResult | undefined>(
   deps: SendLoopDeps<R>,
   policy: SendLoopPolicy,
 ): Promise<R> {
-  const begin = deps.now();
-  const attempts: SendAttempt[] = [];
-  let lastBroker: string | undefined;
-  let notOk: R | undefined;
-  let callTimeout = false;
-  let times = 0;
-  for (; times < policy.maxAttempts; times++) {
-    const queue = deps.select(lastBroker);
-    lastBroker = queue.brokerName;
-    const start = deps.now();
-    const left = policy.timeoutMs - (start - begin);
-    if (left <= 0) {
-      callTimeout = true;
-      break;
-    }
-    try {
-      const r = await deps.attempt(queue, left, times);
-      deps.updateFaultItem(queue.brokerName, deps.now() - start, false);
-      if (r !== undefined && r.status !== "SEND_OK" && policy.retryNotOk) {
-        notOk = r;
-        if (times + 1 < policy.maxAttempts) deps.onRetry?.({ attempt: times, queue, result: r });
+  const state: LoopState<R> = {
+    begin: deps.now(),
+    attempts: undefined,
+    lastBroker: undefined,
+    notOk: undefined,
+    times: 0,
+  };
+  if (policy.maxAttempts < 1) return continueLoop(deps, policy, state);
+  let queue: MessageQueue;
+  try {
+    queue = deps.select(undefined);
+  } catch (e) {
+    return Promise.reject(e); // as the loop: a failing selection ends the send
+  }
+  state.lastBroker = queue.brokerName;
+  const start = deps.now();
+  const left = policy.timeoutMs - (start - state.begin);
+  if (left <= 0) return finish(deps, policy, state, true);
+  let sent: Promise<R>;
+  try {
+    sent = deps.attempt(queue, left, 0);
+  } catch (e) {
+    sent = Promise.reject(e); // a throwing attempt is a failed attempt
+  }
+  return sent.then(
+    (r) =>
+      afterSuccess(deps, policy, state, queue, start, r) ? r : continueLoop(deps, policy, state),
+    (e) => {
+      afterFailure(deps, policy, state, queue, start, e);
+      return continueLoop(deps, policy, state);
+    },
+  );
+}
+
+/**
+ * Book a successful attempt; true when `r` is the send's result, false to go on (a not-OK
+ * status with retryNotOk).
+ */
+function afterSuccess<R extends SendResult | undefined>(
+  deps: SendLoopDeps<R>,
+  policy: SendLoopPolicy,
+  state: LoopState<R>,
+  queue: MessageQueue,
+  start: number,
+  r: R,
+): boolean {
+  const times = state.times++;
+  deps.updateFaultItem(queue.brokerName, deps.now() - start, false);
+  if (r !== undefined && r.status !== "SEND_OK" && policy.retryNotOk) {
+    state.notOk = r;
+    if (times + 1 < policy.maxAttempts) deps.onRetry?.({ attempt: times, queue, result: r });
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Book a failed attempt; returns to go on, throws when the send ends here (non-retriable or
+ * aborted). An earlier not-OK result is then returned instead: thrown as `NotOkResult`.
+ */
+function afterFailure<R extends SendResult | undefined>(
+  deps: SendLoopDeps<R>,
+  policy: SendLoopPolicy,
+  state: LoopState<R>,
+  queue: MessageQueue,
+  start: number,
+  e: unknown,
+): void {
+  const times = state.times++;
+  const elapsedMs = deps.now() - start;
+  const aborted = e instanceof AbortedError;
+  deps.updateFaultItem(queue.brokerName, elapsedMs, !aborted);
+  const error = asError(e);
+  (state.attempts ??= []).push({
+    brokerName: queue.brokerName,
+    queueId: queue.queueId,
+    elapsedMs,
+    error,
+  });
+  if (aborted || !policy.retryOn(e)) {
+    if (state.notOk !== undefined) throw new NotOkResult(state.notOk);
+    throw e;
+  }
+  if (times + 1 < policy.maxAttempts) deps.onRetry?.({ attempt: times, queue, error });
+}
+
+/** Carries an earlier not-OK result out of {@link afterFailure} (never escapes the loop). */
+class NotOkResult<R> {
+  readonly result: R;
+  constructor(result: R) {
+    this.result = result;
+  }
+}
+
+/** The remaining attempts, after `state.times` were made. */
+async function continueLoop<R extends SendResult | undefined>(
+  deps: SendLoopDeps<R>,
+  policy: SendLoopPolicy,
+  state: LoopState<R>,
+): Promise<R> {
+  try {
+    for (; state.times < policy.maxAttempts;) {
+      const queue = deps.select(state.lastBroker);
+      state.lastBroker = queue.brokerName;
+      const start = deps.now();
+      const left = policy.timeoutMs - (start - state.begin);
+      if (left <= 0) return finish(deps, policy, state, true);
+      let r: R;
+      try {
+        r = await deps.attempt(queue, left, state.times);
+      } catch (e) {
+        afterFailure(deps, policy, state, queue, start, e);
         continue;
       }
-      return r;
-    } catch (e) {
-      const elapsedMs = deps.now() - start;
-      const aborted = e instanceof AbortedError;
-      deps.updateFaultItem(queue.brokerName, elapsedMs, !aborted);
-      const error = asError(e);
-      attempts.push({ brokerName: queue.brokerName, queueId: queue.queueId, elapsedMs, error });
-      if (aborted || !policy.retryOn(e)) {
-        if (notOk !== undefined) return notOk;
-        throw e;
-      }
-      if (times + 1 < policy.maxAttempts) deps.onRetry?.({ attempt: times, queue, error });
+      if (afterSuccess(deps, policy, state, queue, start, r)) return r;
     }
+  } catch (e) {
+    if (e instanceof NotOkResult) return e.result as R;
+    throw e;
   }
-  if (notOk !== undefined) return notOk;
-  const elapsed = deps.now() - begin;
+  return finish(deps, policy, state, false);
+}
+
+/** The attempts ran out (or the budget did): the not-OK result, or the final error. */
+function finish<R extends SendResult | undefined>(
+  deps: SendLoopDeps<R>,
+  policy: SendLoopPolicy,
+  state: LoopState<R>,
+  callTimeout: boolean,
+): Promise<R> {
+  if (state.notOk !== undefined) return Promise.resolve(state.notOk);
+  const attempts = state.attempts ?? [];
+  const elapsed = deps.now() - state.begin;
   const last = attempts.at(-1)?.error;
   const failed = new SendFailedError(
-    `Send [${times}] times, still failed, cost [${elapsed}]ms, Topic: ${policy.topic}, ` +
+    `Send [${state.times}] times, still failed, cost [${elapsed}]ms, Topic: ${policy.topic}, ` +
       `BrokersSent: [${attempts.map((a) => a.brokerName).join(", ")}]` +
       (last ? `: ${last.message}` : ""),
     attempts,
@@ -160,11 +267,13 @@ export async function runSendLoop<R extends SendResult | undefined>(
     last,
   );
   if (callTimeout) {
-    throw new TimeoutError(
-      `send to ${policy.topic} timed out: budget of ${policy.timeoutMs} ms spent after ${attempts.length} attempt(s)`,
-      policy.timeoutMs,
-      { cause: failed },
+    return Promise.reject(
+      new TimeoutError(
+        `send to ${policy.topic} timed out: budget of ${policy.timeoutMs} ms spent after ${attempts.length} attempt(s)`,
+        policy.timeoutMs,
+        { cause: failed },
+      ),
     );
   }
-  throw failed;
+  return Promise.reject(failed);
 }

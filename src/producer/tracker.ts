@@ -1,6 +1,5 @@
 /**
- * In-flight send tracking for `shutdown()`: a counter (no per-send allocation besides the release
- * closure), a shared shutdown `AbortController` whose signal every send passes to the remoting
+ * In-flight send tracking for `shutdown()`: a counter (no per-send allocation), a shared shutdown `AbortController` whose signal every send passes to the remoting
  * client, and a waiter that resolves when the counter reaches zero or a deadline passes.
  *
  * @module
@@ -20,20 +19,18 @@ export class SendTracker {
     return this.#count;
   }
 
-  /**
-   * Count a send in.
-   *
-   * @returns the function that counts it out (call exactly once)
-   */
-  enter(): () => void {
+  /** Count a send in; {@link exit} counts it out (exactly once). */
+  enter(): void {
     this.#count++;
-    return () => {
-      if (--this.#count === 0 && this.#waiters.length > 0) {
-        const w = this.#waiters;
-        this.#waiters = [];
-        for (const f of w) f();
-      }
-    };
+  }
+
+  /** Count a send out. */
+  exit(): void {
+    if (--this.#count === 0 && this.#waiters.length > 0) {
+      const w = this.#waiters;
+      this.#waiters = [];
+      for (const f of w) f();
+    }
   }
 
   /**
