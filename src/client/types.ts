@@ -5,6 +5,7 @@
  */
 
 import type { RemotingCommand } from "../remoting/command.ts";
+import type { JsonFieldsWriter } from "../remoting/json-request.ts";
 import type { TopicPublishInfo } from "../route/publish-info.ts";
 
 /** The part of `RemotingClient` the client instance uses (a seam for unit tests). */
@@ -25,7 +26,7 @@ export interface RemotingLike {
     code: number,
     language: number,
     version: number,
-    extFieldsJson: string,
+    extFields: string | JsonFieldsWriter,
     body: Uint8Array | undefined,
     timeoutMs: number,
     signal?: AbortSignal,

@@ -13,6 +13,7 @@ import type { MessageQueue } from "../route/message-queue.ts";
 import type { RemotingLike } from "../client/types.ts";
 import type { PreparedMessage } from "./message.ts";
 import type { HookList } from "./hooks.ts";
+import { SendHeaderWriter } from "./send-header.ts";
 import type { CommunicationMode, SendMessageContext, SendResult, SendStatus } from "./types.ts";
 
 /** Per-producer constants of the send header, stringified once. */
@@ -25,6 +26,8 @@ export interface HeaderConstants {
   defaultTopicQueueNums: string;
   /** Cached JSON text of the constant parts of the header (see {@link sendHeaderJson}). */
   jsonCache?: Map<string, string>;
+  /** The producer's reusable header writer (see send-header.ts). */
+  writer?: SendHeaderWriter;
 }
 
 /** `JSON.stringify` of a header string value. */
@@ -285,7 +288,12 @@ function sendToBroker(
       code,
       LanguageCode.OTHER,
       MQVersion.V4_9_4,
-      sendHeaderJson(env.header, p, mq.queueId, mq.brokerName, Date.now()),
+      (env.header.writer ??= new SendHeaderWriter(env.header)).prepare(
+        p,
+        mq.queueId,
+        mq.brokerName,
+        Date.now(),
+      ),
       p.sendBody,
       timeoutMs,
       signal,

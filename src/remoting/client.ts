@@ -18,6 +18,7 @@ import type { Transport } from "../transport/types.ts";
 import { FrameFlag, LanguageCode, MQVersion } from "./codes.ts";
 import type { RemotingCommand } from "./command.ts";
 import { encodeFrame, encodeJsonRequestFrame } from "./frame.ts";
+import { encodeJsonFieldsFrame, type JsonFieldsWriter } from "./json-request.ts";
 import { Channel, type ChannelHost, parseAddress, type RequestHandler } from "./_channel.ts";
 import { nextOpaque, PendingRequest } from "./_pending.ts";
 
@@ -147,7 +148,8 @@ export class RemotingClient {
    * @param code request code
    * @param language language code of the request
    * @param version version of the request
-   * @param extFieldsJson the extFields object as JSON text
+   * @param extFields the extFields object as JSON text, or a writer of its bytes (used at once,
+   *   before this call returns)
    * @param body body, if any
    * @param timeoutMs as {@link invoke}
    * @param signal as {@link invoke}
@@ -158,7 +160,7 @@ export class RemotingClient {
     code: number,
     language: number,
     version: number,
-    extFieldsJson: string,
+    extFields: string | JsonFieldsWriter,
     body: Uint8Array | undefined,
     timeoutMs: number,
     signal?: AbortSignal,
@@ -175,16 +177,10 @@ export class RemotingClient {
     try {
       channel = this.#channel(address);
       while (channel.pending.has(opaque)) opaque = nextOpaque();
-      frame = encodeJsonRequestFrame(
-        code,
-        language,
-        version,
-        opaque,
-        0,
-        extFieldsJson,
-        body,
-        channel.frameOptions.alloc,
-      );
+      const alloc = channel.frameOptions.alloc;
+      frame = typeof extFields === "string"
+        ? encodeJsonRequestFrame(code, language, version, opaque, 0, extFields, body, alloc)
+        : encodeJsonFieldsFrame(code, language, version, opaque, 0, extFields, body, alloc);
     } catch (err) {
       return Promise.reject(err);
     }

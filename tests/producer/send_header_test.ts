@@ -7,6 +7,8 @@ import {
 import type { PreparedMessage } from "../../src/producer/message.ts";
 import { encodeFrame, encodeJsonRequestFrame } from "../../src/remoting/frame.ts";
 import { FrameSlab } from "../../src/transport/connection.ts";
+import { SendHeaderWriter } from "../../src/producer/send-header.ts";
+import { encodeJsonFieldsFrame, intLength, writeInt } from "../../src/remoting/json-request.ts";
 
 Deno.test("sendHeaderJson is the JSON encodeFrame writes for buildSendHeader's object", () => {
   const k: HeaderConstants = {
@@ -57,5 +59,70 @@ Deno.test("sendHeaderJson is the JSON encodeFrame writes for buildSendHeader's o
         expected,
       );
     }
+  }
+});
+
+Deno.test("SendHeaderWriter frames are the bytes encodeFrame writes (escapes, non-ASCII, negatives)", () => {
+  const k: HeaderConstants = {
+    group: 'g\u00e9"x',
+    createTopicKey: "TBW102",
+    defaultTopicQueueNums: "4",
+  };
+  const writer = new SendHeaderWriter(k);
+  const props = [
+    "UNIQ_KEY\u0001ABC\u0002WAIT\u0001true",
+    'TAGS\u0001t\\a"g\b\t\n\f\r\u001f\u007f\u0002WAIT\u0001false',
+    "KEYS\u0001k\u00e9\ud83d\ude00\u0002WAIT\u0001true",
+    "",
+  ];
+  const body = new Uint8Array([1, 2, 3]);
+  for (const properties of props) {
+    for (
+      const [batch, sysFlag, flag, queueId, opaque] of [
+        [false, 0, 0, 0, 0],
+        [true, 4, -7, 15, -2147483648],
+        [false, 0x301, 2147483647, 1234, 2147483647],
+      ] as const
+    ) {
+      for (const broker of ["broker-a", "br\u00f6ker"]) {
+        const p = { topic: "T_1", properties, batch, sysFlag, flag } as unknown as PreparedMessage;
+        const expected = encodeFrame({
+          code: 310,
+          language: 7,
+          version: 401,
+          opaque,
+          flag: 0,
+          extFields: buildSendHeader(k, p, queueId, broker, 1700000000123),
+          body,
+          serializeType: 0,
+        });
+        writer.prepare(p, queueId, broker, 1700000000123);
+        assert.deepEqual(encodeJsonFieldsFrame(310, 7, 401, opaque, 0, writer, body), expected);
+        const slab = new FrameSlab();
+        assert.deepEqual(
+          encodeJsonFieldsFrame(320, 7, 401, opaque, 0, writer, undefined, slab.allocate),
+          encodeFrame({
+            code: 320,
+            language: 7,
+            version: 401,
+            opaque,
+            flag: 0,
+            extFields: buildSendHeader(k, p, queueId, broker, 1700000000123),
+            serializeType: 0,
+          }),
+        );
+      }
+    }
+  }
+});
+
+Deno.test("writeInt / intLength print integers as String() does", () => {
+  for (
+    const n of [0, 1, 9, 10, 99, 100, -1, -10, 2147483647, -2147483648, 1700000000123, 2 ** 53 - 1]
+  ) {
+    const buf = new Uint8Array(24);
+    const end = writeInt(buf, 2, n);
+    assert.equal(end - 2, intLength(n));
+    assert.equal(new TextDecoder().decode(buf.subarray(2, end)), String(n));
   }
 });
