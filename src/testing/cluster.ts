@@ -38,6 +38,11 @@ export interface ClusterOptions {
   maxStoredMessages?: number;
   /** Topics to create at start. */
   topics?: ClusterTopic[];
+  /**
+   * The name server's `orderMessageEnable`: routes carry `orderTopicConf` (default true, as in the
+   * recorded fixtures).
+   */
+  orderMessageEnable?: boolean;
 }
 
 /** A running embedded cluster. */
@@ -79,7 +84,10 @@ function brokerName(i: number): string {
  */
 export async function startCluster(options: ClusterOptions = {}): Promise<TestCluster> {
   const count = options.brokers ?? 2;
-  const nameServer = await startNameServer({ port: options.namesrvPort });
+  const nameServer = await startNameServer({
+    port: options.namesrvPort,
+    orderMessageEnable: options.orderMessageEnable,
+  });
   const brokers: BrokerHandle[] = [];
   try {
     for (let i = 0; i < count; i++) {

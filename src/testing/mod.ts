@@ -41,7 +41,7 @@ export type {
   TopicConfig,
   TopicOptions,
 } from "./broker.ts";
-export { startNameServer } from "./name-server.ts";
+export { ORDER_TOPIC_CONFIG, startNameServer } from "./name-server.ts";
 export type {
   NameServerHandle,
   NameServerOptions,

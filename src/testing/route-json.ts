@@ -40,6 +40,18 @@ export interface RouteData {
   brokerDatas: RouteBrokerData[];
 }
 
+/**
+ * A JSON string literal as fastjson writes it: like `JSON.stringify` in the default mode; with
+ * every non-ASCII UTF-16 unit as `\uXXXX` in the standard (`BrowserCompatible`) mode.
+ *
+ * @param s the string
+ * @param standard BrowserCompatible escaping
+ * @returns the quoted literal
+ */
+export function jsonString(s: string, standard = false): string {
+  return str(s, standard);
+}
+
 function str(s: string, standard: boolean): string {
   const json = JSON.stringify(s);
   if (!standard) return json;
@@ -87,4 +99,49 @@ export function serializeRoute(route: RouteData, standard: boolean): string {
       `,"topicSysFlag":${q.topicSysFlag},"writeQueueNums":${q.writeQueueNums}}`;
   });
   return s + "]}";
+}
+
+/** One cluster's brokers, for {@link serializeClusterInfo}. */
+export interface ClusterInfoData {
+  /** brokerName → broker data, in the name server's HashMap iteration order. */
+  brokers: RouteBrokerData[];
+  /** cluster name → broker names, both in HashMap/HashSet iteration order. */
+  clusters: Array<[cluster: string, brokerNames: string[]]>;
+}
+
+/**
+ * Serialize a `ClusterInfo` body (GET_BROKER_CLUSTER_INFO) the way 4.9.8 does: plain
+ * `RemotingSerializable.encode`, i.e. fastjson defaults whatever the request version, so broker
+ * ids are unquoted integer keys (`{0:"ip:port"}`) even for version ≥ 401 clients.
+ *
+ * @param info brokers and clusters in iteration order
+ * @returns the JSON text
+ */
+export function serializeClusterInfo(info: ClusterInfoData): string {
+  let s = '{"brokerAddrTable":{';
+  info.brokers.forEach((b, i) => {
+    s += `${i > 0 ? "," : ""}${str(b.brokerName, false)}:{"brokerAddrs":{`;
+    // HashMap<Long, String>: small non-negative Longs hash to themselves, so ascending order.
+    const ids = [...b.brokerAddrs.keys()].sort((x, y) => x - y);
+    ids.forEach((id, j) => {
+      s += `${j > 0 ? "," : ""}${id}:${str(b.brokerAddrs.get(id)!, false)}`;
+    });
+    s += `},"brokerName":${str(b.brokerName, false)},"cluster":${str(b.cluster, false)}}`;
+  });
+  s += '},"clusterAddrTable":{';
+  info.clusters.forEach(([cluster, names], i) => {
+    s += `${i > 0 ? "," : ""}${str(cluster, false)}:[${names.map((n) => str(n, false)).join(",")}]`;
+  });
+  return s + "}}";
+}
+
+/**
+ * Serialize a `TopicList` body (GET_ALL_TOPIC_LIST_FROM_NAMESERVER): `{"topicList":[…]}` (the
+ * null `brokerAddr` is omitted by fastjson).
+ *
+ * @param topics topic names in HashSet iteration order
+ * @returns the JSON text
+ */
+export function serializeTopicList(topics: readonly string[]): string {
+  return `{"topicList":[${topics.map((t) => str(t, false)).join(",")}]}`;
 }
