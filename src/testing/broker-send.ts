@@ -45,10 +45,13 @@ export interface BrokerSession {
   readonly log: MessageLog;
   readonly topicTable: Map<string, TopicConfig>;
   readonly autoCreate: boolean;
+  readonly enforceTopicPerm: boolean;
+  readonly brokerPermission: number;
   failures: Array<{ code: number; remark?: string }>;
   msgIdPrefix: string;
   response(code: number, remark?: string, extFields?: Record<string, string>): RemotingCommand;
   register(): void;
+  isOrderTopic(topic: string): boolean;
   notify(r: RawRecord): void;
 }
 
@@ -212,6 +215,10 @@ export function handleSend(
       return errorResponse(b, c, injected.remark);
     }
   }
+  // msgCheck's first check: brokerPermission, and only for order topics.
+  if ((b.brokerPermission & PermName.WRITE) === 0 && b.isOrderTopic(h.topic)) {
+    return errorResponse(b, ResponseCode.NO_PERMISSION, brokerForbiddenRemark("127.0.0.1"));
+  }
   const bad = topicRemark(h.topic);
   if (bad !== undefined) return errorResponse(b, ResponseCode.SYSTEM_ERROR, bad);
   if (NOT_ALLOWED_SEND_TOPICS.has(h.topic)) {
@@ -226,7 +233,8 @@ export function handleSend(
       queueIdRemark(h.queueId, tc, conn.remoteAddress.replace(/^::ffff:/, "")),
     );
   }
-  if ((tc.perm & PermName.WRITE) === 0) {
+  // Not a 4.9.8 check (topic perm only shapes the route); kept behind `enforceTopicPerm`.
+  if (b.enforceTopicPerm && (tc.perm & PermName.WRITE) === 0) {
     return errorResponse(b, ResponseCode.NO_PERMISSION, brokerForbiddenRemark("127.0.0.1"));
   }
   const body = cmd.body ?? EMPTY;

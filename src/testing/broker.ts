@@ -9,7 +9,7 @@ import { createOffsetMessageId } from "../codec/message-id.ts";
 import { ValidationError } from "../errors.ts";
 import type { RemotingCommand } from "../remoting/command.ts";
 import { LanguageCode, MQVersion, PermName, RequestCode, ResponseCode } from "../remoting/codes.ts";
-import type { NameServerHandle } from "./name-server.ts";
+import { type NameServerHandle, ORDER_TOPIC_CONFIG } from "./name-server.ts";
 import { FrameServer, type ServerConnection } from "./server.ts";
 import {
   handleReply,
@@ -74,6 +74,13 @@ export interface BrokerOptions {
   maxStoredMessages?: number;
   /** Topics to create at start. */
   topics?: Array<TopicOptions & { name: string }>;
+  /**
+   * Refuse sends to a topic whose perm lacks WRITE (NO_PERMISSION). A 4.9.8 broker does not: topic
+   * perm only reaches the route, where clients skip non-writable queues. Default false.
+   */
+  enforceTopicPerm?: boolean;
+  /** `brokerPermission` (default 6 = read/write); see {@link BrokerHandle.setBrokerPermission}. */
+  brokerPermission?: number;
 }
 
 /** Handle on a running embedded broker. */
@@ -94,8 +101,19 @@ export interface BrokerHandle {
   createTopic(topic: string, options?: TopicOptions): TopicConfig;
   /** Delete a topic and re-register. */
   deleteTopic(topic: string): void;
-  /** Change a topic's permission (e.g. 4 = read-only) and re-register; ValidationError if absent. */
+  /**
+   * Change a topic's permission (e.g. 4 = read-only) and re-register; ValidationError if absent.
+   * Like 4.9.8, sends are still stored unless the broker has `enforceTopicPerm`.
+   */
   setTopicPerm(topic: string, perm: number): void;
+  /** The broker's own permission (`brokerPermission`, default 6). */
+  readonly brokerPermission: number;
+  /**
+   * Set `brokerPermission` and re-register, as `updateBrokerConfig` does in 4.9.8: without READ or
+   * WRITE every topic registers with this perm, and sends to order topics (those in the name
+   * server's ORDER_TOPIC_CONFIG) get NO_PERMISSION `the broker[<ip>] sending message is forbidden`.
+   */
+  setBrokerPermission(perm: number): void;
   /** The topic's config, if it exists. */
   topicConfig(topic: string): TopicConfig | undefined;
   /** Names of all topics (including TBW102 when auto-create is on). */
@@ -163,8 +181,12 @@ class Broker implements BrokerHandle, BrokerSession {
   msgIdPrefix = "";
   readonly outbound: ServerRequests;
   #nameServers: NameServerHandle[];
+  readonly enforceTopicPerm: boolean;
+  brokerPermission: number;
 
   constructor(options: BrokerOptions) {
+    this.enforceTopicPerm = options.enforceTopicPerm ?? false;
+    this.brokerPermission = options.brokerPermission ?? (PermName.READ | PermName.WRITE);
     this.name = options.name ?? "broker-a";
     this.clusterName = options.clusterName ?? "DefaultCluster";
     this.autoCreate = options.autoCreateTopicEnable ?? true;
@@ -222,12 +244,29 @@ class Broker implements BrokerHandle, BrokerSession {
   /** Register the whole topic table with every name server (what `registerBrokerAll` does). */
   register(): void {
     if (!this.server.running) return;
+    const bp = this.brokerPermission;
+    const rw = PermName.READ | PermName.WRITE;
+    // registerBrokerAll: a broker lacking READ or WRITE registers every topic with its own perm.
+    const topics = (bp & rw) === rw
+      ? [...this.topicTable.values()]
+      : [...this.topicTable.values()].map((t) => ({ ...t, perm: bp }));
     for (const ns of this.#nameServers) {
       ns.registerBroker(
         { cluster: this.clusterName, brokerName: this.name, address: this.address },
-        this.topicTable.values(),
+        topics,
       );
     }
+  }
+
+  setBrokerPermission(perm: number): void {
+    this.brokerPermission = perm;
+    this.register();
+  }
+
+  /** `TopicConfigManager.isOrderTopic`: order flags come from the name servers' KV table. */
+  isOrderTopic(topic: string): boolean {
+    return this.topicTable.has(topic) &&
+      this.#nameServers.some((ns) => ns.getKVConfig(ORDER_TOPIC_CONFIG, topic) !== undefined);
   }
 
   #putTopic(topic: string, o: TopicOptions = {}): TopicConfig {

@@ -43,6 +43,8 @@ export interface ClusterOptions {
    * recorded fixtures).
    */
   orderMessageEnable?: boolean;
+  /** Brokers refuse sends to topics without WRITE perm (not 4.9.8 behaviour; default false). */
+  enforceTopicPerm?: boolean;
 }
 
 /** A running embedded cluster. */
@@ -99,6 +101,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
           nameServers: [nameServer],
           autoCreateTopicEnable: options.autoCreateTopicEnable,
           maxStoredMessages: options.maxStoredMessages,
+          enforceTopicPerm: options.enforceTopicPerm,
         }),
       );
     }

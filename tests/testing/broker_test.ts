@@ -218,20 +218,60 @@ Deno.test("routes merge brokers, carry orderTopicConf, and follow perm changes",
     assert.equal(route.orderTopicConf, "broker-a:2;broker-b:2");
     assert.equal(route.queueDatas.length, 3);
 
-    // Read-only on broker-a: the route says perm 4 there, and sends are refused.
+    // Read-only on broker-a: the route says perm 4 there (clients skip it), but a 4.9.8 broker
+    // does not check topic perm on send, so a send that gets there anyway is stored.
     c.broker("broker-a").setTopicPerm("Multi", 4);
     route = await routeOf(c.namesrvAddr, "Multi") as RouteJson;
     assert.equal(route.queueDatas.find((q) => q.brokerName === "broker-a")?.perm, 4);
     assert.equal(route.queueDatas.find((q) => q.brokerName === "broker-c")?.perm, 6);
-    const r = await call(a, 310, v2("Multi"), { body: "x" });
-    assert.equal(r.code, 16);
-    assert.equal(r.remark, "the broker[127.0.0.1] sending message is forbidden");
+    assert.equal((await call(a, 310, v2("Multi"), { body: "x" })).code, 0);
+    assert.equal(c.broker("broker-a").messages("Multi").length, 1);
     c.broker("broker-a").setTopicPerm("Multi", 6);
     assert.equal((await call(a, 310, v2("Multi"), { body: "x" })).code, 0);
 
     c.broker("broker-a").deleteTopic("Multi");
     route = await routeOf(c.namesrvAddr, "Multi") as RouteJson;
     assert.deepEqual(route.queueDatas.map((q) => q.brokerName), ["broker-c"]);
+  });
+});
+
+Deno.test("enforceTopicPerm keeps the strict (non-4.9.8) topic perm check on send", async () => {
+  await withCluster({ enforceTopicPerm: true, topics: [{ name: "RO", perm: 4 }] }, async (c, a) => {
+    const r = await call(a, 310, v2("RO"), { body: "x" });
+    assert.equal(r.code, 16);
+    assert.equal(r.remark, "the broker[127.0.0.1] sending message is forbidden");
+    assert.equal(c.broker("broker-a").messages("RO").length, 0);
+    c.broker("broker-a").setTopicPerm("RO", 6);
+    assert.equal((await call(a, 310, v2("RO"), { body: "x" })).code, 0);
+  });
+});
+
+Deno.test("brokerPermission: route perm follows the broker; only order topics are refused", async () => {
+  const topics = [{ name: "Plain" }, { name: "Ord", orderTopicConf: "broker-a:4;broker-b:4" }];
+  await withCluster({ topics }, async (c, a) => {
+    const broker = c.broker("broker-a");
+    assert.equal(broker.brokerPermission, 6);
+    broker.setBrokerPermission(4);
+    for (const t of ["Plain", "Ord", "TBW102"]) {
+      const route = await routeOf(c.namesrvAddr, t) as RouteJson;
+      assert.equal(route.queueDatas.find((q) => q.brokerName === "broker-a")?.perm, 4, t);
+      assert.equal(
+        route.queueDatas.find((q) => q.brokerName === "broker-b")?.perm,
+        t === "TBW102" ? 7 : 6,
+      );
+    }
+    // msgCheck refuses order topics only; other sends are stored.
+    const r = await call(a, 310, v2("Ord"), { body: "x" });
+    assert.equal(r.code, 16);
+    assert.equal(r.remark, "the broker[127.0.0.1] sending message is forbidden");
+    assert.equal((await call(a, 310, v2("Plain"), { body: "x" })).code, 0);
+    assert.equal(broker.messages("Plain").length, 1);
+    assert.equal(broker.topicConfig("Plain")?.perm, 6);
+
+    broker.setBrokerPermission(6);
+    assert.equal((await call(a, 310, v2("Ord"), { body: "x" })).code, 0);
+    const route = await routeOf(c.namesrvAddr, "Ord") as RouteJson;
+    assert.equal(route.queueDatas.find((q) => q.brokerName === "broker-a")?.perm, 6);
   });
 });
 
