@@ -233,10 +233,10 @@ export function decodeBinaryHeader(
       const vl = view.getInt32(p);
       p += 4;
       if (vl < 0 || vl > mapEnd - p) truncated("extFields value");
-      // Java's readStr gives null for length 0 and HashMap drops nothing; we drop null keys and
-      // values, which is how every Java consumer of the map treats them.
-      if (key !== undefined && vl > 0) {
-        setEntry(ext, key, decodeUtf8(bytes, p, p + vl, `extFields.${key} value`));
+      // 4.9's mapDeserialize keeps a length-0 value as "" (5.x's readStr turns it into null, which
+      // its consumers treat as absent); we keep "" like 4.9 and drop only an empty key.
+      if (key !== undefined) {
+        setEntry(ext, key, vl === 0 ? "" : decodeUtf8(bytes, p, p + vl, `extFields.${key} value`));
       }
       p += vl;
     }
