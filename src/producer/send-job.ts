@@ -61,7 +61,7 @@ export class SendJob implements SendLoopDeps<SendResult | undefined>, SendLoopPo
    * @param mode send mode
    * @param signal abort signal passed to the remoting client
    * @param info publish info to select from (undefined with a fixed queue)
-   * @param fixed explicit or selector-chosen queue: one attempt, no fault feedback (as Java)
+   * @param fixed explicit or selector-chosen queue: no broker switch, no fault feedback (as Java)
    * @param fault queue selection and fault tolerance
    * @param events instrumentation
    * @param retry retry settings
@@ -87,8 +87,15 @@ export class SendJob implements SendLoopDeps<SendResult | undefined>, SendLoopPo
     this.#fixed = fixed;
     this.#fault = fault;
     this.#events = events;
-    this.maxAttempts = fixed !== undefined || mode === "ONEWAY" ? 1 : 1 +
-      (mode === "ASYNC" ? retry.retryTimesWhenSendAsyncFailed : retry.retryTimesWhenSendFailed);
+    // Java: one-way sends and awaited sends to a fixed queue make one attempt; async sends retry
+    // transport failures (onExceptionImpl) even to a fixed queue, on the same broker.
+    this.maxAttempts = mode === "ONEWAY"
+      ? 1
+      : mode === "ASYNC"
+      ? 1 + retry.retryTimesWhenSendAsyncFailed
+      : fixed !== undefined
+      ? 1
+      : 1 + retry.retryTimesWhenSendFailed;
     this.timeoutMs = timeoutMs;
     this.retryOn = mode === "ASYNC" ? asyncRetryPolicy : syncRetryPolicy;
     this.retryNotOk = mode === "SYNC" && fixed === undefined &&
