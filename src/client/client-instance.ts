@@ -21,7 +21,15 @@ import { UniqIdGenerator } from "../codec/message-id.ts";
 import { fetchNameServerAddresses, NameServerList } from "./name-server.ts";
 import type { ProducerInner, RemotingLike } from "./types.ts";
 import { PeriodicTask } from "./timers.ts";
-import { heartbeatBody, sendHeartbeats, unregisterClient } from "./heartbeat.ts";
+import {
+  CLIENT_INNER_PRODUCER,
+  heartbeatBody,
+  sendHeartbeats,
+  unregisterClient,
+} from "./heartbeat.ts";
+
+/** Per-broker timeout of the inner producer's UNREGISTER_CLIENT at shutdown. */
+const INNER_UNREGISTER_TIMEOUT_MS = 1000;
 
 /** Java `MQClientAPIImpl` default timeout for name-server and admin calls. */
 const API_TIMEOUT_MS = 3000;
@@ -424,6 +432,9 @@ export class ClientInstance {
     this.#state = "SHUTDOWN_ALREADY";
     const runs = this.#tasks.map((t) => t.stop());
     this.#tasks.length = 0;
+    // Java's MQClientInstance.shutdown() also shuts its inner producer down, which unregisters
+    // CLIENT_INNER_PRODUCER from every broker address while the address table is still filled.
+    await unregisterClient(this, CLIENT_INNER_PRODUCER, INNER_UNREGISTER_TIMEOUT_MS);
     // Closing never fails the shutdown: sockets and workers are gone either way. Closing the
     // remoting client first fails any request a task is waiting on, so the runs settle at once.
     await this.remoting.close().catch(() => undefined);
