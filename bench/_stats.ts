@@ -9,6 +9,7 @@
  */
 
 import process from "node:process";
+import { readFileSync } from "node:fs";
 import v8 from "node:v8";
 import vm from "node:vm";
 
@@ -219,4 +220,87 @@ export async function runConcurrent(
   for (let i = 0; i < Math.min(concurrency, messages); i++) workers.push(worker());
   await Promise.all(workers);
   return result;
+}
+
+/**
+ * Text-like body: seeded words from a small vocabulary with a digit here and there, so it
+ * compresses about 5× with zlib, like logs or JSON.
+ *
+ * @param size body length in bytes
+ * @param seed PRNG seed (xorshift32)
+ * @returns the body
+ */
+export function textBody(size: number, seed: number): Uint8Array {
+  const words = (
+    "order user id amount status created updated topic queue broker message payload shipped paid " +
+    'cancelled 2026-11-24T23:00:00Z {"k": true} null 42 3.14 alpha beta gamma delta'
+  ).split(" ").map((w) => new TextEncoder().encode(w + " "));
+  const out = new Uint8Array(size);
+  let x = seed >>> 0 || 1;
+  let pos = 0;
+  while (pos < size) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    const w = words[x % words.length];
+    out.set(w.subarray(0, Math.min(w.length, size - pos)), pos);
+    pos += w.length;
+    if ((x & 0xff) === 7 && pos < size) out[pos - 1] = 48 + (x % 10);
+  }
+  return out;
+}
+
+/**
+ * Main-thread CPU time in ms (Linux `/proc/self/task/<pid>/stat`: worker threads are not
+ * counted), or undefined where unavailable.
+ *
+ * @returns utime + stime of the main thread, in ms
+ */
+export function mainThreadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10; // utime + stime in ticks of 10 ms
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lateness of a 1 ms interval timer, in ms. */
+export interface Lag {
+  /** Largest delay. */
+  max: number;
+  /** 99th percentile delay. */
+  p99: number;
+  /** Ticks recorded. */
+  ticks: number;
+}
+
+/**
+ * Start a 1 ms interval timer that records how late each tick fires.
+ *
+ * @returns `stop()`, which clears the timer and summarises the delays
+ */
+export function startLagProbe(): { stop(): Lag } {
+  const delays: number[] = [];
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    delays.push(Math.max(0, now - last - 1));
+    last = now;
+  }, 1);
+  return {
+    stop(): Lag {
+      clearInterval(timer);
+      // The gap since the last tick counts too: a loop that never yields records no tick at all.
+      delays.push(Math.max(0, performance.now() - last - 1));
+      delays.sort((a, b) => a - b);
+      return {
+        max: delays[delays.length - 1],
+        p99: delays[Math.min(delays.length - 1, Math.floor(delays.length * 0.99))],
+        ticks: delays.length,
+      };
+    },
+  };
 }

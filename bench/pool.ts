@@ -17,7 +17,6 @@
  */
 
 import process from "node:process";
-import { readFileSync } from "node:fs";
 import { loadZlibBackend, type ZlibBackend } from "../src/codec/compression.ts";
 import {
   createInlineCodec,
@@ -26,6 +25,7 @@ import {
   type MessageCodec,
 } from "../src/codec/message-codec.ts";
 import { encodeBatchRecords } from "../src/codec/batch.ts";
+import { mainThreadCpuMs, startLagProbe, textBody } from "./_stats.ts";
 
 const LEVEL = 5;
 const runtime = "Deno" in globalThis
@@ -33,39 +33,6 @@ const runtime = "Deno" in globalThis
   : "Bun" in globalThis
   ? `bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}`
   : `node ${process.versions.node}`;
-
-/** Text-like body: words from a small vocabulary, seeded, so it compresses ~4-6× like logs/JSON. */
-function textBody(size: number, seed = 1): Uint8Array {
-  const words = (
-    "order user id amount status created updated topic queue broker message payload shipped " +
-    'paid cancelled 2026-11-24T23:00:00Z {"k": true} null 42 3.14 alpha beta gamma delta'
-  ).split(" ").map((w) => new TextEncoder().encode(w + " "));
-  const out = new Uint8Array(size);
-  let x = seed >>> 0 || 1;
-  let pos = 0;
-  while (pos < size) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    const w = words[x % words.length];
-    out.set(w.subarray(0, Math.min(w.length, size - pos)), pos);
-    pos += w.length;
-    if ((x & 0xff) === 7 && pos < size) out[pos - 1] = 48 + (x % 10); // a little entropy
-  }
-  return out;
-}
-
-/** Main-thread CPU time in ms (Linux per-thread stat), or undefined where unavailable. */
-function mainThreadCpuMs(): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, CLK_TCK = 100
-  } catch {
-    return undefined;
-  }
-}
 
 function fmt(n: number, digits = 1): string {
   return n >= 100 ? n.toFixed(0) : n.toFixed(digits);
@@ -245,28 +212,15 @@ async function partA(): Promise<void> {
 async function lagDuring(
   work: () => Promise<void>,
 ): Promise<{ max: number; p99: number; ms: number }> {
-  const delays: number[] = [];
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    delays.push(Math.max(0, now - last - 1));
-    last = now;
-  }, 1);
+  const probe = startLagProbe();
   const t0 = performance.now();
+  let lag;
   try {
     await work();
   } finally {
-    clearInterval(timer);
+    lag = probe.stop();
   }
-  // The gap since the last tick counts too: a loop that never yields records no tick at all.
-  delays.push(Math.max(0, performance.now() - last - 1));
-  const ms = performance.now() - t0;
-  delays.sort((a, b) => a - b);
-  return {
-    max: delays[delays.length - 1] ?? 0,
-    p99: delays[Math.min(delays.length - 1, Math.floor(delays.length * 0.99))] ?? 0,
-    ms,
-  };
+  return { max: lag.max, p99: lag.p99, ms: performance.now() - t0 };
 }
 
 async function partB(): Promise<void> {

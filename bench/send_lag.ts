@@ -31,7 +31,6 @@
  */
 
 import process from "node:process";
-import { readFileSync } from "node:fs";
 import {
   createInlineCodec,
   createPooledCodec,
@@ -40,7 +39,15 @@ import {
   Producer,
 } from "../mod.ts";
 import { spawnCluster, type SpawnedCluster } from "./cluster.ts";
-import { formatTable, LatencyHistogram, runConcurrent } from "./_stats.ts";
+import {
+  formatTable,
+  type Lag,
+  LatencyHistogram,
+  mainThreadCpuMs,
+  runConcurrent,
+  startLagProbe,
+  textBody,
+} from "./_stats.ts";
 
 const KIB = 1024;
 const MIB = 1024 * 1024;
@@ -71,76 +78,12 @@ const opts = {
   watchdogS: flag("--watchdog-s", 600),
 };
 
-/** Text-like body: seeded words from a small vocabulary, a digit here and there (~5× zlib). */
-function textBody(size: number, seed: number): Uint8Array {
-  const words = (
-    "order user id amount status created updated topic queue broker message payload shipped paid " +
-    'cancelled 2026-11-24T23:00:00Z {"k": true} null 42 3.14 alpha beta gamma delta'
-  ).split(" ").map((w) => new TextEncoder().encode(w + " "));
-  const out = new Uint8Array(size);
-  let x = seed >>> 0 || 1;
-  let pos = 0;
-  while (pos < size) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    const w = words[x % words.length];
-    out.set(w.subarray(0, Math.min(w.length, size - pos)), pos);
-    pos += w.length;
-    if ((x & 0xff) === 7 && pos < size) out[pos - 1] = 48 + (x % 10);
-  }
-  return out;
-}
-
 /** Eight distinct bodies per size, generated before any clock starts. */
 const BODIES = new Map<number, Uint8Array[]>(
   [64 * KIB, MIB].map((
     size,
   ) => [size, Array.from({ length: 8 }, (_, i) => textBody(size, size + i))]),
 );
-
-/** Main-thread CPU in ms (Linux `/proc/self/task/<pid>/stat`), undefined elsewhere. */
-function mainThreadCpuMs(): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) * 10; // utime + stime in ticks of 10 ms
-  } catch {
-    return undefined;
-  }
-}
-
-/** Lateness of a 1 ms interval timer, in ms. */
-interface Lag {
-  max: number;
-  p99: number;
-  ticks: number;
-}
-
-/** Starts a 1 ms interval timer that records how late each tick fires; `stop()` clears it. */
-function startLagProbe(): { stop(): Lag } {
-  const delays: number[] = [];
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    delays.push(Math.max(0, now - last - 1));
-    last = now;
-  }, 1);
-  return {
-    stop(): Lag {
-      clearInterval(timer);
-      // The gap since the last tick counts too: a loop that never yields records no tick at all.
-      delays.push(Math.max(0, performance.now() - last - 1));
-      delays.sort((a, b) => a - b);
-      return {
-        max: delays[delays.length - 1],
-        p99: delays[Math.min(delays.length - 1, Math.floor(delays.length * 0.99))],
-        ticks: delays.length,
-      };
-    },
-  };
-}
 
 /** One measured run of one mode and size. */
 interface Run {
