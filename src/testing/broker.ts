@@ -10,7 +10,7 @@ import { ValidationError } from "../errors.ts";
 import type { RemotingCommand } from "../remoting/command.ts";
 import { LanguageCode, MQVersion, PermName, RequestCode, ResponseCode } from "../remoting/codes.ts";
 import { type NameServerHandle, ORDER_TOPIC_CONFIG } from "./name-server.ts";
-import { FrameServer, type ServerConnection } from "./server.ts";
+import { FrameServer, FrameServerHandle, type ServerConnection } from "./server.ts";
 import {
   handleReply,
   pushReply,
@@ -167,10 +167,10 @@ interface Constants {
   trace: string;
 }
 
-class Broker implements BrokerHandle, BrokerSession {
+class Broker extends FrameServerHandle implements BrokerHandle, BrokerSession {
   readonly name: string;
   readonly clusterName: string;
-  readonly server: FrameServer;
+  override readonly server: FrameServer;
   readonly log: MessageLog;
   readonly topicTable = new Map<string, TopicConfig>();
   readonly autoCreate: boolean;
@@ -185,6 +185,7 @@ class Broker implements BrokerHandle, BrokerSession {
   brokerPermission: number;
 
   constructor(options: BrokerOptions) {
+    super();
     this.enforceTopicPerm = options.enforceTopicPerm ?? false;
     this.brokerPermission = options.brokerPermission ?? (PermName.READ | PermName.WRITE);
     this.name = options.name ?? "broker-a";
@@ -213,15 +214,6 @@ class Broker implements BrokerHandle, BrokerSession {
     for (const t of options.topics ?? []) this.#putTopic(t.name, t);
   }
 
-  get address(): string {
-    return this.server.address;
-  }
-  get port(): number {
-    return this.server.port;
-  }
-  get running(): boolean {
-    return this.server.running;
-  }
   get connectionCount(): number {
     return this.server.connectionCount;
   }
@@ -346,20 +338,8 @@ class Broker implements BrokerHandle, BrokerSession {
     return new Map(this.server.counts);
   }
 
-  setLatency(ms: number): void {
-    this.server.latencyMs = ms;
-  }
-
   failNextSends(n: number, code: number, remark?: string): void {
     for (let i = 0; i < n; i++) this.failures.push({ code, remark });
-  }
-
-  dropConnections(): void {
-    this.server.dropConnections();
-  }
-
-  blackhole(on: boolean): void {
-    this.server.blackholed = on;
   }
 
   checkTransaction(message: StoredMessage): boolean {

@@ -19,7 +19,7 @@ import {
   serializeRoute,
   serializeTopicList,
 } from "./route-json.ts";
-import { FrameServer } from "./server.ts";
+import { FrameServer, FrameServerHandle } from "./server.ts";
 
 const encoder = new TextEncoder();
 
@@ -112,8 +112,8 @@ export interface NameServerHandle {
   start(): Promise<void>;
 }
 
-class NameServer implements NameServerHandle {
-  readonly server: FrameServer;
+class NameServer extends FrameServerHandle implements NameServerHandle {
+  override readonly server: FrameServer;
   #brokers = new Map<string, RegisteredBroker>();
   /** topic → brokerName → queue data; Map insertion order stands in for Java's put order. */
   #topics = new Map<string, Map<string, RouteQueueData>>();
@@ -125,28 +125,11 @@ class NameServer implements NameServerHandle {
   #maxTopics = 0;
 
   constructor(options?: NameServerOptions) {
+    super();
     this.#orderMessageEnable = options?.orderMessageEnable ?? true;
     this.server = new FrameServer((cmd) => this.#handle(cmd), { port: options?.port });
   }
 
-  get address(): string {
-    return this.server.address;
-  }
-  get port(): number {
-    return this.server.port;
-  }
-  get running(): boolean {
-    return this.server.running;
-  }
-  setLatency(ms: number): void {
-    this.server.latencyMs = ms;
-  }
-  blackhole(on: boolean): void {
-    this.server.blackholed = on;
-  }
-  dropConnections(): void {
-    this.server.dropConnections();
-  }
   stop(): Promise<void> {
     return this.server.stop();
   }

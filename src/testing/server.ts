@@ -256,3 +256,37 @@ export class FrameServer {
     this.#timers.add(t);
   }
 }
+
+/**
+ * What every embedded server handle (name server, broker) exposes of its {@link FrameServer}:
+ * addresses, liveness and the transport-level fault injection.
+ */
+export abstract class FrameServerHandle {
+  /** The server answering this handle's requests. */
+  abstract readonly server: FrameServer;
+
+  /** `127.0.0.1:<port>`. */
+  get address(): string {
+    return this.server.address;
+  }
+  /** The listening port. */
+  get port(): number {
+    return this.server.port;
+  }
+  /** True while listening. */
+  get running(): boolean {
+    return this.server.running;
+  }
+  /** Add `ms` before every response. */
+  setLatency(ms: number): void {
+    this.server.latencyMs = ms;
+  }
+  /** Close every open connection (the server keeps listening). */
+  dropConnections(): void {
+    this.server.dropConnections();
+  }
+  /** Accept and read, but never process or answer, while `on`. */
+  blackhole(on: boolean): void {
+    this.server.blackholed = on;
+  }
+}
