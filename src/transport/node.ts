@@ -69,7 +69,10 @@ export const nodeTransport: Transport = {
         resolve({
           write(data: Uint8Array): Promise<void> | undefined {
             if (closed || socket.destroyed) return undefined;
-            if (socket.write(data)) return undefined;
+            // `write` answers false for any chunk above the high-water mark (16 KiB) even when
+            // libuv took every byte at once; nothing left in the writable buffer means the
+            // chunk is flushed, so waiting for 'drain' would only delay the next write.
+            if (socket.write(data) || socket.writableLength === 0) return undefined;
             return new Promise<void>((done) => {
               drainWaiter = done;
             });
