@@ -189,6 +189,20 @@ function decodeWhole(frame: Uint8Array): RemotingCommand {
   return decodeBinaryHeader(frame, view, 8, headerEnd, body);
 }
 
+/**
+ * {@link decodeWhole} for a JSON-header frame at `bytes[at, at + length)`, read in place: no
+ * view of the frame is made (the body, if any, still is one). Undefined for a binary header.
+ */
+function decodeJsonAt(bytes: Uint8Array, at: number, length: number): RemotingCommand | undefined {
+  const word = readInt32(bytes, at + 4);
+  if (word >>> 24 !== SerializeType.JSON) return undefined;
+  checkHeaderWord(word, length - 4);
+  const headerEnd = at + 8 + (word & HEADER_LENGTH_MASK);
+  const end = at + length;
+  const body = headerEnd < end ? bytes.subarray(headerEnd, end) : undefined;
+  return decodeJsonHeader(bytes, at + 8, headerEnd, body);
+}
+
 /** Any failure while decoding peer bytes is a protocol error, whatever raised it. */
 function asProtocolError(e: unknown): ProtocolError {
   return e instanceof ProtocolError
@@ -328,10 +342,20 @@ export class FrameDecoder {
       this.#wordChecked = true;
     }
     if (this.#buffered < this.#need) return undefined;
-    const frame = this.#take(this.#need);
+    const need = this.#need;
     this.#need = -1;
     this.#wordChecked = false;
-    return decodeWhole(frame);
+    // The usual case, a JSON frame inside the current chunk: decoded in place.
+    const head = this.#chunks[this.#first];
+    const at = this.#offset;
+    if (head.length - at >= need) {
+      const cmd = decodeJsonAt(head, at, need);
+      if (cmd !== undefined) {
+        this.#skip(need);
+        return cmd;
+      }
+    }
+    return decodeWhole(this.#take(need));
   }
 
   #poison(error: ProtocolError): void {
@@ -396,6 +420,17 @@ export class FrameDecoder {
     }
     this.#compact();
     return out;
+  }
+
+  /** Drop the next `n` buffered bytes, which lie in the current chunk. */
+  #skip(n: number): void {
+    this.#buffered -= n;
+    this.#offset += n;
+    if (this.#offset === this.#chunks[this.#first].length) {
+      this.#first++;
+      this.#offset = 0;
+    }
+    this.#compact();
   }
 
   /** Forget consumed chunks once in a while, so the list never needs an O(n) shift per chunk. */
