@@ -47,6 +47,8 @@ export function parseAddress(address: string): { hostname: string; port: number 
 export class Channel implements PendingTable {
   readonly address: string;
   readonly pending: Map<number, PendingRequest> = new Map();
+  /** See {@link PendingTable.lastSignal}. */
+  lastSignal: AbortSignal | undefined = undefined;
   /** Settles (never rejects) once the connect attempt finished, either way. */
   readonly ready: Promise<void>;
   #host: ChannelHost;

@@ -27,6 +27,8 @@ export function setOpaqueCounterForTesting(value: number): void {
 export interface PendingTable {
   readonly address: string;
   readonly pending: Map<number, PendingRequest>;
+  /** The signal of the last request registered here (skips re-registering the table). */
+  lastSignal?: AbortSignal;
 }
 
 // The promise executor is shared: it hands resolve/reject to the entry being created, so a call
@@ -40,34 +42,63 @@ function capture(
   capturing!.reject = reject;
 }
 
+/** Tables kept per signal before the ones without pending requests are dropped. */
+const PRUNE_AT = 16;
+
 /**
- * The requests waiting under one signal. A signal gets one `abort` listener (this object) for
- * all its requests, however many there are over its life: adding and removing an event listener
- * per request is costly in some runtimes (Node's EventTarget), and producers pass one shared
- * shutdown signal with every send.
+ * The tables holding requests under one signal. A signal gets one `abort` listener (this
+ * object) for all its requests, however many there are over its life, and a request costs no
+ * set entry of its own: producers pass one shared shutdown signal with every send, and adding
+ * and removing a listener or a set entry per request showed up in the send path (Node's
+ * EventTarget bookkeeping; set entries kept responses alive long enough to be promoted).
  */
 class SignalWaiters implements EventListenerObject {
-  readonly entries: Set<PendingRequest> = new Set();
+  readonly signal: AbortSignal;
+  readonly tables: Set<PendingTable> = new Set();
 
-  /** The signal fired: every request still waiting under it is aborted, oldest first. */
+  constructor(signal: AbortSignal) {
+    this.signal = signal;
+  }
+
+  add(table: PendingTable): void {
+    const tables = this.tables;
+    if (tables.has(table)) return;
+    if (tables.size >= PRUNE_AT) {
+      for (const t of tables) {
+        if (t.pending.size > 0) continue;
+        tables.delete(t);
+        if (t.lastSignal === this.signal) t.lastSignal = undefined; // re-register on next use
+      }
+    }
+    tables.add(table);
+  }
+
+  /** The signal fired: every request still waiting under it is aborted, oldest first per table. */
   handleEvent(): void {
-    const entries = [...this.entries];
-    this.entries.clear();
-    for (const entry of entries) entry.abort();
+    const tables = [...this.tables];
+    this.tables.clear();
+    const signal = this.signal;
+    for (const table of tables) {
+      if (table.lastSignal === signal) table.lastSignal = undefined;
+      for (const entry of [...table.pending.values()]) {
+        if (entry.signal === signal) entry.abort();
+      }
+    }
   }
 }
 
 /** Waiter sets by signal; an entry goes away with its signal. */
 const waitersBySignal = new WeakMap<AbortSignal, SignalWaiters>();
 
-function waitersOf(signal: AbortSignal): SignalWaiters {
+function register(signal: AbortSignal, table: PendingTable): void {
   let waiters = waitersBySignal.get(signal);
   if (waiters === undefined) {
-    waiters = new SignalWaiters();
+    waiters = new SignalWaiters(signal);
     waitersBySignal.set(signal, waiters);
     signal.addEventListener("abort", waiters, { once: true });
   }
-  return waiters;
+  waiters.add(table);
+  table.lastSignal = signal;
 }
 
 /** One request waiting for its response. */
@@ -102,7 +133,7 @@ export class PendingRequest {
     this.promise = new Promise<RemotingCommand>(capture);
     capturing = undefined;
     table.pending.set(opaque, this);
-    if (signal !== undefined) waitersOf(signal).entries.add(this);
+    if (signal !== undefined && table.lastSignal !== signal) register(signal, table);
   }
 
   /** The response arrived. */
@@ -143,6 +174,5 @@ export class PendingRequest {
   #detach(): void {
     const pending = this.table.pending;
     if (pending.get(this.opaque) === this) pending.delete(this.opaque);
-    if (this.signal !== undefined) waitersBySignal.get(this.signal)?.entries.delete(this);
   }
 }

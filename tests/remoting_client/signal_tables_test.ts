@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { PendingRequest, type PendingTable } from "../../src/remoting/_pending.ts";
+import { AbortedError } from "../../src/errors.ts";
+
+function table(i: number): PendingTable {
+  return { address: `127.0.0.1:${1000 + i}`, pending: new Map() };
+}
+
+function entry(t: PendingTable, opaque: number, signal: AbortSignal): PendingRequest {
+  return new PendingRequest(t, opaque, 10, 1000, performance.now() + 1000, signal);
+}
+
+Deno.test("signal over many tables: pruned tables re-register and still abort", async () => {
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const tables = Array.from({ length: 40 }, (_, i) => table(i));
+  // Each table gets a request that is answered at once: its table empties, so it may be pruned.
+  let opaque = 0;
+  for (const t of tables) {
+    const e = entry(t, opaque++, signal);
+    e.complete({ code: 0, language: 0, version: 0, opaque: e.opaque, flag: 1, serializeType: 0 });
+    await e.promise;
+  }
+  // Now one waiting request per table, under the same signal, and one under another signal.
+  const waiting = tables.map((t) => entry(t, opaque++, signal));
+  const other = new AbortController();
+  const untouched = entry(tables[0], opaque++, other.signal);
+  controller.abort(new Error("stop"));
+  for (const e of waiting) {
+    await assert.rejects(e.promise, (err) => err instanceof AbortedError);
+    assert.equal(e.table.pending.has(e.opaque), false);
+  }
+  assert.equal(tables[0].pending.get(untouched.opaque), untouched);
+  other.abort();
+  await assert.rejects(untouched.promise, AbortedError);
+  assert.equal(tables.reduce((n, t) => n + t.pending.size, 0), 0);
+});
+
+Deno.test("signal: answered, failed and expired requests are not aborted later", async () => {
+  const controller = new AbortController();
+  const t = table(0);
+  const answered = entry(t, 1, controller.signal);
+  const failed = entry(t, 2, controller.signal);
+  const expired = entry(t, 3, controller.signal);
+  const waiting = entry(t, 4, controller.signal);
+  answered.complete({ code: 0, language: 0, version: 0, opaque: 1, flag: 1, serializeType: 0 });
+  failed.fail(new Error("gone"));
+  expired.expire();
+  controller.abort();
+  assert.equal((await answered.promise).code, 0);
+  await assert.rejects(failed.promise, /gone/);
+  await assert.rejects(expired.promise, (e) => !(e instanceof AbortedError));
+  await assert.rejects(waiting.promise, AbortedError);
+});
