@@ -1,6 +1,8 @@
 /**
  * Test helper: loads the recorded RocketMQ 4.9.8 wire fixtures from
- * `shared/fixtures/rocketmq-4.9.8/` (beside the repository checkout). Portable: uses only
+ * `tests/fixtures/rocketmq-4.9.8/`, a copy of `shared/fixtures/rocketmq-4.9.8/` kept in the
+ * repository so a fresh clone tests on its own (fixtures_copy_test.ts checks the copy against the
+ * shared folder whenever it sits beside the checkout). Portable: uses only
  * `node:fs/promises` and `node:url`, so it works under Deno, Bun and Node 22.
  *
  * @module
@@ -12,7 +14,13 @@ import { LANGUAGE_NAMES } from "../src/remoting/codes.ts";
 import type { RemotingCommand } from "../src/remoting/command.ts";
 
 /** Directory holding the fixture files. */
-export const FIXTURE_DIR: URL = new URL("../../shared/fixtures/rocketmq-4.9.8/", import.meta.url);
+export const FIXTURE_DIR: URL = new URL("./fixtures/rocketmq-4.9.8/", import.meta.url);
+
+/** The shared copy beside the checkout (`../shared/fixtures/rocketmq-4.9.8/`), when present. */
+export const SHARED_FIXTURE_DIR: URL = new URL(
+  "../../shared/fixtures/rocketmq-4.9.8/",
+  import.meta.url,
+);
 
 /** One recorded frame (request or response) as stored in a fixture. */
 export interface FixtureMessage {

@@ -7,6 +7,7 @@ import { withoutNamespace, wrapNamespace } from "../../src/client/namespace.ts";
 import { buildClientId } from "../../src/client/manager.ts";
 import { ClientInstance } from "../../src/client/client-instance.ts";
 import { createDefaultCodec, createInlineCodec } from "../../src/client/_codec.ts";
+import { FIXTURE_DIR } from "../fixtures.ts";
 
 function fakeRemoting(dead: Set<string>, log: string[]): RemotingLike {
   return {
@@ -133,7 +134,7 @@ Deno.test("default codec: one shared pool, closed with the last handle", async (
 Deno.test("route lookup: standard JSON asked for, fastjson quirks parsed, 17 → undefined, TBW102 rewrite", async () => {
   const quirk = JSON.parse(
     await Deno.readTextFile(
-      new URL("../../../shared/fixtures/rocketmq-4.9.8/route-quirk-v399.json", import.meta.url),
+      new URL("route-quirk-v399.json", FIXTURE_DIR),
     ),
   );
   const body = new TextEncoder().encode(quirk.exchanges[0].response.bodyText);

@@ -10,8 +10,9 @@ import {
   ZLIB_BACKEND_ORDER,
 } from "../../src/codec/compression.ts";
 import { ValidationError } from "../../src/errors.ts";
+import { FIXTURE_DIR } from "../fixtures.ts";
 
-const FIXTURE = "/work/shared/fixtures/rocketmq-4.9.8/send-compressed.json";
+const FIXTURE = new URL("send-compressed.json", FIXTURE_DIR);
 
 /** The compressed body the real 4.9.8 recording sent (Node deflateSync level 5). */
 function fixtureBody(): Uint8Array {

@@ -12,6 +12,7 @@ import { decodeBatchRecords } from "../../src/codec/batch.ts";
 import { WORKER_SOURCE } from "../../src/codec/_worker_source.ts";
 import { detectWorkerFactory, type WorkerFactory } from "../../src/codec/worker-pool.ts";
 import { ValidationError, WorkerError } from "../../src/errors.ts";
+import { FIXTURE_DIR } from "../fixtures.ts";
 import { renderWorkerSource, WORKER_SOURCE_PATH } from "../../scripts/build-worker.ts";
 import { Producer } from "../../src/producer/producer.ts";
 import { startCluster } from "../../src/testing/mod.ts";
@@ -39,7 +40,7 @@ function pooled(extra: Parameters<typeof createPooledCodec>[0] = {}): PooledMess
 
 function fixture(): { recorded: Uint8Array; original: Uint8Array } {
   const json = JSON.parse(
-    readFileSync("/work/shared/fixtures/rocketmq-4.9.8/send-compressed.json", "utf8"),
+    readFileSync(new URL("send-compressed.json", FIXTURE_DIR), "utf8"),
   );
   const recorded = Uint8Array.from(
     atob(json.exchanges[0].request.bodyBase64),

@@ -4,10 +4,11 @@ import { prepareMessage } from "../../src/producer/message.ts";
 import { BrokerError } from "../../src/errors.ts";
 import type { UniqIdGenerator } from "../../src/codec/message-id.ts";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
+import { FIXTURE_DIR } from "../fixtures.ts";
 
 const fixture = JSON.parse(
   await Deno.readTextFile(
-    new URL("../../../shared/fixtures/rocketmq-4.9.8/send-v2-json.json", import.meta.url),
+    new URL("send-v2-json.json", FIXTURE_DIR),
   ),
 );
 

@@ -1,6 +1,6 @@
 /**
  * Test helpers: a raw TCP client that writes exact bytes and collects whole response frames, and
- * fixture loading (../shared/fixtures/rocketmq-4.9.8).
+ * fixture loading (tests/fixtures/rocketmq-4.9.8, via ../fixtures.ts).
  */
 
 import { connect, type Socket } from "node:net";
@@ -8,7 +8,9 @@ import { readFileSync } from "node:fs";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
 import { decodeFrame, encodeFrame } from "../../src/remoting/frame.ts";
 
-export const FIXTURES = new URL("../../../shared/fixtures/rocketmq-4.9.8/", import.meta.url);
+import { FIXTURE_DIR } from "../fixtures.ts";
+
+export const FIXTURES: URL = FIXTURE_DIR;
 
 export interface FixtureMessage {
   header: Record<string, unknown> & { extFields?: Record<string, string> };
