@@ -7,13 +7,28 @@
  * @module
  */
 
-import { createPooledCodec, type MessageCodec } from "../codec/message-codec.ts";
+import {
+  createPooledCodec,
+  type MessageCodec,
+  type PooledMessageCodec,
+} from "../codec/message-codec.ts";
 
 export type { MessageCodec };
 export { createInlineCodec } from "../codec/message-codec.ts";
 
-let shared: MessageCodec | undefined;
+let shared: PooledMessageCodec | undefined;
 let refs = 0;
+
+/**
+ * Test hook: the process-wide pooled codec behind the current default-codec handles, or undefined
+ * when no handle is open. Keep the returned object to observe its pool after the last handle
+ * closed (`pool.closed`, `pool.size`, `pool.spawned`).
+ *
+ * @returns the shared codec, if any
+ */
+export function sharedDefaultCodec(): PooledMessageCodec | undefined {
+  return shared;
+}
 
 /**
  * A handle on the process-wide default codec; `close()` releases the handle (idempotent), and

@@ -1,9 +1,11 @@
 /**
- * Host facts the client id and message ids need: this process's id and a local IPv4 address.
+ * Host facts the client needs: this process's id, a local IPv4 address, and a way to keep a timer
+ * from holding the process open.
  *
- * The only runtime-touching code of `src/client`: it reads `process.pid` / `Deno.pid` through
- * `globalThis` casts and, for the address, tries a guarded dynamic `import("node:os")` (available in
- * Deno, Bun and Node; absent on edge runtimes, where we fall back to loopback).
+ * The only runtime-touching code of `src/client`: it reads `process.pid` / `Deno.pid` /
+ * `Deno.unrefTimer` through `globalThis` casts and, for the address, tries a guarded dynamic
+ * `import("node:os")` (available in Deno, Bun and Node; absent on edge runtimes, where we fall
+ * back to loopback).
  *
  * @module
  */
@@ -83,4 +85,20 @@ export function uniqueTick(): number {
   const now = p === undefined ? Date.now() * 1000 : Math.floor((p.timeOrigin + p.now()) * 1000);
   lastTick = now > lastTick ? now : lastTick + 1;
   return lastTick;
+}
+
+/**
+ * Keep a timer from holding the process open: Node/Bun timers have `unref()`, Deno's are numbers
+ * unref'd through `Deno.unrefTimer`; elsewhere (edge runtimes) nothing to do.
+ *
+ * @param timer what `setTimeout` / `setInterval` returned
+ */
+export function unrefTimer(timer: unknown): void {
+  const maybe = timer as { unref?: () => void } | null | undefined;
+  if (typeof maybe?.unref === "function") {
+    maybe.unref();
+    return;
+  }
+  const deno = (globalThis as { Deno?: { unrefTimer?: (id: number) => void } }).Deno;
+  if (typeof timer === "number") deno?.unrefTimer?.(timer);
 }

@@ -6,18 +6,11 @@
  * @module
  */
 
-type Timer = ReturnType<typeof setTimeout>;
+import { unrefTimer } from "./_host.ts";
 
-/** Keep a timer from holding the process open (Node/Bun `unref`, Deno `Deno.unrefTimer`). */
-export function unrefTimer(t: Timer): void {
-  const maybe = t as unknown as { unref?: () => void };
-  if (typeof maybe?.unref === "function") {
-    maybe.unref();
-    return;
-  }
-  const deno = (globalThis as { Deno?: { unrefTimer?: (id: number) => void } }).Deno;
-  if (typeof t === "number") deno?.unrefTimer?.(t);
-}
+export { unrefTimer };
+
+type Timer = ReturnType<typeof setTimeout>;
 
 /** A task run after `initialDelayMs`, then every `intervalMs` after each run settled. */
 export class PeriodicTask {
