@@ -6,15 +6,18 @@
  * @module
  */
 
-import { BrokerError, ProtocolError, RouteNotFoundError } from "../errors.ts";
-import { LanguageCode, MQVersion, RequestCode, ResponseCode } from "../remoting/codes.ts";
+import { RouteNotFoundError } from "../errors.ts";
+import { LanguageCode, MQVersion, RequestCode } from "../remoting/codes.ts";
 import type { RemotingCommand } from "../remoting/command.ts";
 import type { MessageQueue } from "../route/message-queue.ts";
 import type { RemotingLike } from "../client/types.ts";
 import type { PreparedMessage } from "./message.ts";
 import type { HookList } from "./hooks.ts";
 import { SendHeaderWriter } from "./send-header.ts";
-import type { CommunicationMode, SendMessageContext, SendResult, SendStatus } from "./types.ts";
+import { type DirectRemoting, processSendResponse, SendCall } from "./send-response.ts";
+import type { CommunicationMode, SendMessageContext, SendResult } from "./types.ts";
+
+export { processSendResponse };
 
 /** Per-producer constants of the send header, stringified once. */
 export interface HeaderConstants {
@@ -108,52 +111,6 @@ export function buildSendHeader(
     m: p.batch ? "true" : "false",
     n: brokerName,
   };
-}
-
-const STATUS: Record<number, SendStatus> = {
-  [ResponseCode.SUCCESS]: "SEND_OK",
-  [ResponseCode.FLUSH_DISK_TIMEOUT]: "FLUSH_DISK_TIMEOUT",
-  [ResponseCode.FLUSH_SLAVE_TIMEOUT]: "FLUSH_SLAVE_TIMEOUT",
-  [ResponseCode.SLAVE_NOT_AVAILABLE]: "SLAVE_NOT_AVAILABLE",
-};
-
-/**
- * Map a send response (Java `processSendResponse`): 0/10/11/12 → a SendResult, anything else →
- * {@link BrokerError} carrying code, remark and address.
- *
- * @param res the response
- * @param queue the queue sent to, topic WITHOUT namespace (queueId replaced by the response's)
- * @param msgId client id(s)
- * @param brokerAddr address that answered
- * @returns the result
- * @throws BrokerError on other codes; ProtocolError when a success lacks its fields
- */
-export function processSendResponse(
-  res: RemotingCommand,
-  queue: MessageQueue,
-  msgId: string,
-  brokerAddr: string,
-): SendResult {
-  const status = STATUS[res.code];
-  if (status === undefined) throw new BrokerError(res.code, res.remark, brokerAddr);
-  const ext = res.extFields;
-  const offsetMsgId = ext?.msgId;
-  const queueOffset = Number(ext?.queueOffset);
-  if (offsetMsgId === undefined || !Number.isFinite(queueOffset)) {
-    throw new ProtocolError(`send response from ${brokerAddr} lacks msgId/queueOffset`);
-  }
-  const qid = ext!.queueId === undefined ? queue.queueId : Number(ext!.queueId);
-  const result: SendResult = {
-    status,
-    msgId,
-    offsetMsgId,
-    queue: { topic: queue.topic, brokerName: queue.brokerName, queueId: qid },
-    queueOffset,
-    regionId: ext!.MSG_REGION || "DefaultRegion",
-    traceOn: ext!.TRACE_ON !== "false",
-  };
-  if (ext!.transactionId !== undefined) result.transactionId = ext!.transactionId;
-  return result;
 }
 
 /**
@@ -282,6 +239,29 @@ function sendToBroker(
   const code = p.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2;
   const remoting = env.remoting;
   let response: Promise<RemotingCommand> | undefined;
+  const direct = (remoting as Partial<DirectRemoting>).invokeJsonTo;
+  if (mode !== "ONEWAY" && env.serializeType === 0 && direct !== undefined) {
+    // The answer is mapped as it arrives: one promise per attempt, no reaction in between.
+    const call = new SendCall(env, mq, p.msgId, addr);
+    direct.call(
+      remoting,
+      addr,
+      code,
+      LanguageCode.OTHER,
+      MQVersion.V4_9_4,
+      (env.header.writer ??= new SendHeaderWriter(env.header)).prepare(
+        p,
+        mq.queueId,
+        mq.brokerName,
+        Date.now(),
+      ),
+      p.sendBody,
+      timeoutMs,
+      signal,
+      call,
+    );
+    return ctx === undefined ? call.promise : withAfterHooks(call.promise, ctx, hooks);
+  }
   if (mode !== "ONEWAY" && env.serializeType === 0 && remoting.invokeJson !== undefined) {
     response = remoting.invokeJson(
       addr,

@@ -101,6 +101,18 @@ function register(signal: AbortSignal, table: PendingTable): void {
   table.lastSignal = signal;
 }
 
+/**
+ * Receives the outcome of a request instead of a promise (see `RemotingClient.invokeJsonTo`).
+ * Called synchronously, from the socket's data handler, the timer, an abort or a close: it
+ * must not throw, and should only hand the outcome on (e.g. settle a promise of its own).
+ */
+export interface ResponseSink {
+  /** The response arrived. */
+  onResponse(response: RemotingCommand): void;
+  /** The request failed (timeout, abort, connection lost, client closed). */
+  onError(error: Error): void;
+}
+
 /** One request waiting for its response. */
 export class PendingRequest {
   readonly table: PendingTable;
@@ -110,11 +122,16 @@ export class PendingRequest {
   /** `performance.now()` value after which the request times out. */
   readonly deadline: number;
   readonly signal: AbortSignal | undefined;
-  readonly promise: Promise<RemotingCommand>;
+  /** Settles with the outcome; undefined when a {@link ResponseSink} receives it instead. */
+  readonly promise: Promise<RemotingCommand> | undefined;
+  readonly sink: ResponseSink | undefined;
   resolve!: (response: RemotingCommand) => void;
   reject!: (error: Error) => void;
 
-  /** Create the entry and register it in `table` (and on `signal`). */
+  /**
+   * Create the entry and register it in `table` (and on `signal`). The outcome goes to `sink`
+   * when given, else to {@link promise}.
+   */
   constructor(
     table: PendingTable,
     opaque: number,
@@ -122,6 +139,7 @@ export class PendingRequest {
     timeoutMs: number,
     deadline: number,
     signal: AbortSignal | undefined,
+    sink?: ResponseSink,
   ) {
     this.table = table;
     this.opaque = opaque;
@@ -129,9 +147,12 @@ export class PendingRequest {
     this.timeoutMs = timeoutMs;
     this.deadline = deadline;
     this.signal = signal;
-    capturing = this;
-    this.promise = new Promise<RemotingCommand>(capture);
-    capturing = undefined;
+    this.sink = sink;
+    if (sink === undefined) {
+      capturing = this;
+      this.promise = new Promise<RemotingCommand>(capture);
+      capturing = undefined;
+    } else this.promise = undefined;
     table.pending.set(opaque, this);
     if (signal !== undefined && table.lastSignal !== signal) register(signal, table);
   }
@@ -139,19 +160,20 @@ export class PendingRequest {
   /** The response arrived. */
   complete(response: RemotingCommand): void {
     this.#detach();
-    this.resolve(response);
+    if (this.sink !== undefined) this.sink.onResponse(response);
+    else this.resolve(response);
   }
 
   /** Fail with `error` (connection lost, client closed). */
   fail(error: Error): void {
     this.#detach();
-    this.reject(error);
+    this.#reject(error);
   }
 
   /** The deadline passed. */
   expire(): void {
     this.#detach();
-    this.reject(
+    this.#reject(
       new TimeoutError(
         `no response from ${this.table.address} within ${this.timeoutMs} ms (request code ${this.code}, opaque ${this.opaque})`,
         this.timeoutMs,
@@ -163,12 +185,17 @@ export class PendingRequest {
   abort(): void {
     if (this.table.pending.get(this.opaque) !== this) return;
     this.#detach();
-    this.reject(
+    this.#reject(
       new AbortedError(
         `request code ${this.code} to ${this.table.address} aborted`,
         { cause: this.signal?.reason },
       ),
     );
+  }
+
+  #reject(error: Error): void {
+    if (this.sink !== undefined) this.sink.onError(error);
+    else this.reject(error);
   }
 
   #detach(): void {

@@ -20,9 +20,10 @@ import type { RemotingCommand } from "./command.ts";
 import { encodeFrame, encodeJsonRequestFrame } from "./frame.ts";
 import { encodeJsonFieldsFrame, type JsonFieldsWriter } from "./json-request.ts";
 import { Channel, type ChannelHost, parseAddress, type RequestHandler } from "./_channel.ts";
-import { nextOpaque, PendingRequest } from "./_pending.ts";
+import { nextOpaque, PendingRequest, type ResponseSink } from "./_pending.ts";
 
 export type { RequestHandler } from "./_channel.ts";
+export type { ResponseSink } from "./_pending.ts";
 
 /** Options of {@link RemotingClient}. */
 export interface RemotingClientOptions {
@@ -187,6 +188,57 @@ export class RemotingClient {
     return this.#await(channel, frame, opaque, code, timeoutMs, signal);
   }
 
+  /**
+   * {@link invokeJson} delivering the outcome to `sink` instead of a promise: no promise and no
+   * reaction between the response and the caller. Every outcome, including a failure before
+   * anything was sent, reaches the sink exactly once, possibly synchronously from this call.
+   *
+   * @param address `host:port`
+   * @param code request code
+   * @param language language code of the request
+   * @param version version of the request
+   * @param extFields as {@link invokeJson}
+   * @param body body, if any
+   * @param timeoutMs as {@link invoke}
+   * @param signal as {@link invoke}
+   * @param sink receives the response or the error (errors as {@link invoke})
+   */
+  invokeJsonTo(
+    address: string,
+    code: number,
+    language: number,
+    version: number,
+    extFields: string | JsonFieldsWriter,
+    body: Uint8Array | undefined,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    sink: ResponseSink,
+  ): void {
+    if (this.#closed) return sink.onError(new StateError("closed", `invoke to ${address}`));
+    if (signal?.aborted) {
+      return sink.onError(
+        new AbortedError(`request code ${code} to ${address} aborted`, { cause: signal.reason }),
+      );
+    }
+    let channel: Channel;
+    let frame: Uint8Array;
+    let opaque = nextOpaque();
+    try {
+      channel = this.#channel(address);
+      while (channel.pending.has(opaque)) opaque = nextOpaque();
+      const alloc = channel.frameOptions.alloc;
+      frame = typeof extFields === "string"
+        ? encodeJsonRequestFrame(code, language, version, opaque, 0, extFields, body, alloc)
+        : encodeJsonFieldsFrame(code, language, version, opaque, 0, extFields, body, alloc);
+    } catch (err) {
+      return sink.onError(err instanceof Error ? err : new Error(String(err)));
+    }
+    const deadline = performance.now() + timeoutMs;
+    new PendingRequest(channel, opaque, code, timeoutMs, deadline, signal, sink);
+    if (deadline < this.#timerAt) this.#arm(deadline);
+    channel.send(frame);
+  }
+
   /** Register the pending entry, arm the timer and queue the frame. */
   #await(
     channel: Channel,
@@ -200,7 +252,7 @@ export class RemotingClient {
     const entry = new PendingRequest(channel, opaque, code, timeoutMs, deadline, signal);
     if (deadline < this.#timerAt) this.#arm(deadline);
     channel.send(frame);
-    return entry.promise;
+    return entry.promise!;
   }
 
   /**

@@ -19,7 +19,7 @@ Deno.test("signal over many tables: pruned tables re-register and still abort", 
   for (const t of tables) {
     const e = entry(t, opaque++, signal);
     e.complete({ code: 0, language: 0, version: 0, opaque: e.opaque, flag: 1, serializeType: 0 });
-    await e.promise;
+    await e.promise!;
   }
   // Now one waiting request per table, under the same signal, and one under another signal.
   const waiting = tables.map((t) => entry(t, opaque++, signal));
@@ -27,12 +27,12 @@ Deno.test("signal over many tables: pruned tables re-register and still abort", 
   const untouched = entry(tables[0], opaque++, other.signal);
   controller.abort(new Error("stop"));
   for (const e of waiting) {
-    await assert.rejects(e.promise, (err) => err instanceof AbortedError);
+    await assert.rejects(e.promise!, (err) => err instanceof AbortedError);
     assert.equal(e.table.pending.has(e.opaque), false);
   }
   assert.equal(tables[0].pending.get(untouched.opaque), untouched);
   other.abort();
-  await assert.rejects(untouched.promise, AbortedError);
+  await assert.rejects(untouched.promise!, AbortedError);
   assert.equal(tables.reduce((n, t) => n + t.pending.size, 0), 0);
 });
 
@@ -47,8 +47,29 @@ Deno.test("signal: answered, failed and expired requests are not aborted later",
   failed.fail(new Error("gone"));
   expired.expire();
   controller.abort();
-  assert.equal((await answered.promise).code, 0);
-  await assert.rejects(failed.promise, /gone/);
-  await assert.rejects(expired.promise, (e) => !(e instanceof AbortedError));
-  await assert.rejects(waiting.promise, AbortedError);
+  assert.equal((await answered.promise!).code, 0);
+  await assert.rejects(failed.promise!, /gone/);
+  await assert.rejects(expired.promise!, (e) => !(e instanceof AbortedError));
+  await assert.rejects(waiting.promise!, AbortedError);
+});
+
+Deno.test("sink: every outcome reaches the sink once, and no promise is made", () => {
+  const outcomes: string[] = [];
+  const sink = {
+    onResponse: (r: { opaque: number }) => outcomes.push(`response ${r.opaque}`),
+    onError: (e: Error) => outcomes.push(e.constructor.name),
+  };
+  const controller = new AbortController();
+  const t = table(0);
+  const make = (opaque: number) =>
+    new PendingRequest(t, opaque, 10, 1000, 0, controller.signal, sink);
+  const answered = make(1);
+  assert.equal(answered.promise, undefined);
+  answered.complete({ code: 0, language: 0, version: 0, opaque: 1, flag: 1, serializeType: 0 });
+  make(2).fail(new Error("gone"));
+  make(3).expire();
+  make(4);
+  controller.abort();
+  assert.deepEqual(outcomes, ["response 1", "Error", "TimeoutError", "AbortedError"]);
+  assert.equal(t.pending.size, 0);
 });
