@@ -43,6 +43,8 @@ export interface FrameDecoderOptions {
 }
 
 const HEADER_LENGTH_MASK = 0x00ffffff;
+/** Placeholder for consumed chunks in the decoder's list. */
+const NO_BYTES = new Uint8Array(0);
 
 /** Big-endian int32 at `bytes[at]` (signed). */
 function readInt32(bytes: Uint8Array, at: number): number {
@@ -397,8 +399,7 @@ export class FrameDecoder {
       out = head.subarray(this.#offset, this.#offset + n);
       this.#offset += n;
       if (this.#offset === head.length) {
-        this.#first++;
-        this.#offset = 0;
+        this.#release();
       }
     } else {
       out = new Uint8Array(n);
@@ -412,24 +413,27 @@ export class FrameDecoder {
         );
         written += count;
         this.#offset += count;
-        if (this.#offset === head.length) {
-          this.#first++;
-          this.#offset = 0;
-        }
+        if (this.#offset === head.length) this.#release();
       }
     }
     this.#compact();
     return out;
   }
 
+  /**
+   * The current chunk is used up: drop the list's reference at once (a socket chunk can be a
+   * view of a large read buffer) and move on to the next chunk.
+   */
+  #release(): void {
+    this.#chunks[this.#first++] = NO_BYTES;
+    this.#offset = 0;
+  }
+
   /** Drop the next `n` buffered bytes, which lie in the current chunk. */
   #skip(n: number): void {
     this.#buffered -= n;
     this.#offset += n;
-    if (this.#offset === this.#chunks[this.#first].length) {
-      this.#first++;
-      this.#offset = 0;
-    }
+    if (this.#offset === this.#chunks[this.#first].length) this.#release();
     this.#compact();
   }
 
