@@ -47,7 +47,7 @@ import {
   prepareMessage,
 } from "./message.ts";
 import type { KernelEnv } from "./kernel.ts";
-import { runSendLoop } from "./send-loop.ts";
+import { runSendLoop, type SendOutcome, withOutcome } from "./send-loop.ts";
 import { checkExplicitQueue, fixedQueue, SendJob } from "./send-job.ts";
 import type {
   CommunicationMode,
@@ -60,7 +60,7 @@ import type {
   SendOptions,
   SendResult,
 } from "./types.ts";
-import { SendTracker } from "./tracker.ts";
+import { SendTracker, Tracked } from "./tracker.ts";
 
 /** A RocketMQ producer. See the module docs for an example. */
 export class Producer implements AsyncDisposable {
@@ -261,6 +261,7 @@ export class Producer implements AsyncDisposable {
     mode: CommunicationMode,
     options: SendOptions | undefined,
     begin: number,
+    outcome?: SendOutcome<SendResult | undefined>,
   ): Promise<SendResult | undefined> {
     try {
       const timeoutMs = this.#budget(options);
@@ -270,12 +271,12 @@ export class Producer implements AsyncDisposable {
       if (explicit !== undefined) checkExplicitQueue(explicit, p.message.topic);
       const info = explicit === undefined ? this.#publishInfo.cached(p.topic) : undefined;
       if ((explicit === undefined && info === undefined) || this.#needsCompression(p)) {
-        return this.#sendSlow(p, mode, options, begin, timeoutMs, signal);
+        return withOutcome(this.#sendSlow(p, mode, options, begin, timeoutMs, signal), outcome);
       }
       const job = this.#job(p, mode, options, begin, timeoutMs, signal, info);
-      return runSendLoop(job, job);
+      return runSendLoop(job, job, outcome);
     } catch (e) {
-      return Promise.reject(e);
+      return withOutcome(Promise.reject(e), outcome);
     }
   }
 
@@ -344,34 +345,14 @@ export class Producer implements AsyncDisposable {
     const begin = Date.now();
     const tracker = this.#tracker;
     tracker.enter();
-    let sent: Promise<SendResult | undefined>;
+    // Events and the in-flight count are settled inside the send loop's own reaction.
+    const outcome = new Tracked<SendResult | undefined>(this.events, tracker, mode, begin);
     try {
       const p = prepareMessage(message!, this.#prepareContext(instance));
-      sent = this.#send(p, mode, options, begin);
+      return this.#send(p, mode, options, begin, outcome) as Promise<T>;
     } catch (error) {
-      sent = Promise.reject(error);
+      return withOutcome<SendResult | undefined>(Promise.reject(error), outcome) as Promise<T>;
     }
-    return sent.then((r) => {
-      try {
-        const ev = this.events;
-        if (ev.has("producer.send")) {
-          ev.emit("producer.send", { result: r, latencyMs: Date.now() - begin, mode });
-        }
-        return r as T;
-      } catch (error) {
-        this.events.emit("producer.send.failed", { error, mode });
-        throw error;
-      } finally {
-        tracker.exit();
-      }
-    }, (error) => {
-      try {
-        this.events.emit("producer.send.failed", { error, mode });
-        throw error;
-      } finally {
-        tracker.exit();
-      }
-    });
   }
 
   async #trackedBatch<T extends SendResult | undefined>(

@@ -123,6 +123,7 @@ interface LoopState<R> {
 export function runSendLoop<R extends SendResult | undefined>(
   deps: SendLoopDeps<R>,
   policy: SendLoopPolicy,
+  outcome?: SendOutcome<R>,
 ): Promise<R> {
   const state: LoopState<R> = {
     begin: deps.now(),
@@ -131,18 +132,19 @@ export function runSendLoop<R extends SendResult | undefined>(
     notOk: undefined,
     times: 0,
   };
-  if (policy.maxAttempts < 1) return continueLoop(deps, policy, state);
+  if (policy.maxAttempts < 1) return withOutcome(continueLoop(deps, policy, state), outcome);
   let queue: MessageQueue;
   try {
     queue = deps.select(undefined);
   } catch (e) {
-    return Promise.reject(e); // as the loop: a failing selection ends the send
+    // As the loop: a failing selection ends the send.
+    return withOutcome(Promise.reject(e), outcome);
   }
   state.lastBroker = queue.brokerName;
   // The first attempt starts when the send does (one clock read fewer on the hot path).
   const start = state.begin;
   const left = policy.timeoutMs;
-  if (left <= 0) return finish(deps, policy, state, true);
+  if (left <= 0) return withOutcome(finish(deps, policy, state, true), outcome);
   let sent: Promise<R>;
   try {
     sent = deps.attempt(queue, left, 0);
@@ -150,13 +152,39 @@ export function runSendLoop<R extends SendResult | undefined>(
     sent = Promise.reject(e); // a throwing attempt is a failed attempt
   }
   return sent.then(
-    (r) =>
-      afterSuccess(deps, policy, state, queue, start, r) ? r : continueLoop(deps, policy, state),
+    (r) => {
+      if (!afterSuccess(deps, policy, state, queue, start, r)) {
+        return withOutcome(continueLoop(deps, policy, state), outcome);
+      }
+      return outcome === undefined ? r : outcome.succeeded(r);
+    },
     (e) => {
-      afterFailure(deps, policy, state, queue, start, e);
-      return continueLoop(deps, policy, state);
+      try {
+        afterFailure(deps, policy, state, queue, start, e);
+      } catch (end) {
+        if (outcome === undefined) throw end;
+        return outcome.failed(end);
+      }
+      return withOutcome(continueLoop(deps, policy, state), outcome);
     },
   );
+}
+
+/**
+ * The caller's bookkeeping of a send's end, run inside the loop's own reaction: on the common
+ * path (first attempt answered) the caller needs no reaction of its own.
+ */
+export interface SendOutcome<R> {
+  /** The send succeeded with `r`; returns what the send resolves with (or throws). */
+  succeeded(r: R): R;
+  /** The send failed with `e`; throws what the send rejects with. */
+  failed(e: unknown): never;
+}
+
+/** `p` with `outcome` applied (the loop's slow paths). */
+export function withOutcome<R>(p: Promise<R>, outcome: SendOutcome<R> | undefined): Promise<R> {
+  if (outcome === undefined) return p;
+  return p.then((r) => outcome.succeeded(r), (e) => outcome.failed(e));
 }
 
 /**

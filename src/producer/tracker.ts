@@ -7,6 +7,9 @@
 
 import { AbortedError } from "../errors.ts";
 import { unrefTimer } from "../client/timers.ts";
+import type { ProducerEvents } from "./events.ts";
+import type { SendOutcome } from "./send-loop.ts";
+import type { CommunicationMode } from "./types.ts";
 
 /** Counts in-flight sends and aborts them on shutdown. */
 export class SendTracker {
@@ -73,6 +76,65 @@ export class SendTracker {
   abort(): void {
     if (!this.#shutdown.signal.aborted) {
       this.#shutdown.abort(new AbortedError("the producer was shut down"));
+    }
+  }
+}
+
+/**
+ * The end of one single-message send: the `producer.send` / `producer.send.failed` events and
+ * the tracker's count, settled inside the send loop's reaction (see `SendOutcome`).
+ */
+export class Tracked<R> implements SendOutcome<R> {
+  readonly #events: ProducerEvents;
+  readonly #tracker: SendTracker;
+  readonly #mode: CommunicationMode;
+  readonly #begin: number;
+
+  /**
+   * @param events the producer's events
+   * @param tracker the producer's tracker (already entered for this send)
+   * @param mode send mode, for the events
+   * @param begin `Date.now()` at the start of the send
+   */
+  constructor(
+    events: ProducerEvents,
+    tracker: SendTracker,
+    mode: CommunicationMode,
+    begin: number,
+  ) {
+    this.#events = events;
+    this.#tracker = tracker;
+    this.#mode = mode;
+    this.#begin = begin;
+  }
+
+  /** Emit `producer.send` (if anyone listens) and count the send out. */
+  succeeded(r: R): R {
+    const ev = this.#events;
+    try {
+      if (ev.has("producer.send")) {
+        ev.emit("producer.send", {
+          result: r,
+          latencyMs: Date.now() - this.#begin,
+          mode: this.#mode,
+        });
+      }
+      return r;
+    } catch (error) {
+      ev.emit("producer.send.failed", { error, mode: this.#mode });
+      throw error;
+    } finally {
+      this.#tracker.exit();
+    }
+  }
+
+  /** Emit `producer.send.failed`, count the send out and rethrow. */
+  failed(error: unknown): never {
+    try {
+      this.#events.emit("producer.send.failed", { error, mode: this.#mode });
+      throw error;
+    } finally {
+      this.#tracker.exit();
     }
   }
 }
