@@ -42,9 +42,11 @@ Deno.test("demo against an external name server: every send mode, no failover st
     assert.equal(lines.at(-1), "done");
 
     // Everything went to the external cluster: sync, async, one-way, 3 batch, 3 ordered,
-    // compressed, delayed, and the 200 of the throughput run.
+    // compressed, delayed, and the 200 of the throughput run. At least that many: on a loaded
+    // machine a send can time out after the broker stored it, and its retry stores it again
+    // (at-least-once, as with the Java client).
     const stored = cluster.brokers.reduce((n, b) => n + b.messages("DemoTopic").length, 0);
-    assert.equal(stored, 1 + 1 + 1 + 3 + 3 + 1 + 1 + 200);
+    assert.ok(stored >= 1 + 1 + 1 + 3 + 3 + 1 + 1 + 200, `stored ${stored}`);
     assert.ok(cluster.brokers.every((b) => b.running), "the demo stopped none of our brokers");
   } finally {
     await cluster.close();
