@@ -42,6 +42,8 @@ export class SendJob implements SendLoopDeps<SendResult | undefined>, SendLoopPo
   readonly retryOn: (error: unknown) => boolean;
   /** Retry a not-OK status. */
   readonly retryNotOk: boolean;
+  /** Fixed-queue sends reject with their own error, like Java's `send(msg, mq)`. */
+  readonly wrapFinalError: boolean;
   /** Topic without namespace (error messages, events). */
   readonly topic: string;
   readonly #env: KernelEnv;
@@ -101,6 +103,7 @@ export class SendJob implements SendLoopDeps<SendResult | undefined>, SendLoopPo
     this.retryNotOk = mode === "SYNC" && fixed === undefined &&
       retry.retryAnotherBrokerWhenNotStoreOK;
     this.topic = p.message.topic;
+    this.wrapFinalError = fixed === undefined;
   }
 
   /** Wall clock (the kernel stamps bornTimestamp with it too). */

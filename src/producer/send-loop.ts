@@ -68,6 +68,12 @@ export interface SendLoopPolicy {
   retryNotOk: boolean;
   /** Topic, for error messages. */
   topic: string;
+  /**
+   * Whether a send that ran out of attempts rejects with a {@link SendFailedError} listing them
+   * (Java sendDefaultImpl's "Send [N] times, still failed"), or with the last attempt's own error
+   * (Java `send(msg, mq)` / `sendSelectImpl`, which have no retry loop). Default true.
+   */
+  wrapFinalError?: boolean;
 }
 
 /**
@@ -285,8 +291,11 @@ function finish<R extends SendResult | undefined>(
 ): Promise<R> {
   if (state.notOk !== undefined) return Promise.resolve(state.notOk);
   const attempts = state.attempts ?? [];
-  const elapsed = deps.now() - state.begin;
   const last = attempts.at(-1)?.error;
+  if (!callTimeout && last !== undefined && policy.wrapFinalError === false) {
+    return Promise.reject(last);
+  }
+  const elapsed = deps.now() - state.begin;
   const failed = new SendFailedError(
     `Send [${state.times}] times, still failed, cost [${elapsed}]ms, Topic: ${policy.topic}, ` +
       `BrokersSent: [${attempts.map((a) => a.brokerName).join(", ")}]` +
