@@ -5,7 +5,6 @@
  */
 
 import type { RemotingCommand } from "../remoting/command.ts";
-import type { JsonFieldsWriter } from "../remoting/json-request.ts";
 import type { TopicPublishInfo } from "../route/publish-info.ts";
 
 /** The part of `RemotingClient` the client instance uses (a seam for unit tests). */
@@ -14,20 +13,6 @@ export interface RemotingLike {
   invoke(
     address: string,
     request: RemotingCommand,
-    timeoutMs: number,
-    signal?: AbortSignal,
-  ): Promise<RemotingCommand>;
-  /**
-   * Optional fast path (see `RemotingClient.invokeJson`): a JSON request whose extFields the
-   * caller serialized. Fakes may leave it out; callers then use {@link invoke}.
-   */
-  invokeJson?(
-    address: string,
-    code: number,
-    language: number,
-    version: number,
-    extFields: string | JsonFieldsWriter,
-    body: Uint8Array | undefined,
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<RemotingCommand>;

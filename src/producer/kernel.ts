@@ -238,7 +238,6 @@ function sendToBroker(
   }
   const code = p.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2;
   const remoting = env.remoting;
-  let response: Promise<RemotingCommand> | undefined;
   const direct = (remoting as Partial<DirectRemoting>).invokeJsonTo;
   if (mode !== "ONEWAY" && env.serializeType === 0 && direct !== undefined) {
     // The answer is mapped as it arrives: one promise per attempt, no reaction in between.
@@ -262,39 +261,21 @@ function sendToBroker(
     );
     return ctx === undefined ? call.promise : withAfterHooks(call.promise, ctx, hooks);
   }
-  if (mode !== "ONEWAY" && env.serializeType === 0 && remoting.invokeJson !== undefined) {
-    response = remoting.invokeJson(
-      addr,
-      code,
-      LanguageCode.OTHER,
-      MQVersion.V4_9_4,
-      (env.header.writer ??= new SendHeaderWriter(env.header)).prepare(
-        p,
-        mq.queueId,
-        mq.brokerName,
-        Date.now(),
-      ),
-      p.sendBody,
-      timeoutMs,
-      signal,
-    );
-  } else {
-    const request: RemotingCommand = {
-      code,
-      language: LanguageCode.OTHER,
-      version: MQVersion.V4_9_4,
-      opaque: 0,
-      flag: 0,
-      extFields: buildSendHeader(env.header, p, mq.queueId, mq.brokerName, Date.now()),
-      body: p.sendBody,
-      serializeType: env.serializeType,
-    };
-    if (mode === "ONEWAY") {
-      const sent = remoting.invokeOneway(addr, request, timeoutMs).then(toUndefined);
-      return ctx === undefined ? sent : withAfterHooks(sent, ctx, hooks);
-    }
-    response = remoting.invoke(addr, request, timeoutMs, signal);
+  const request: RemotingCommand = {
+    code,
+    language: LanguageCode.OTHER,
+    version: MQVersion.V4_9_4,
+    opaque: 0,
+    flag: 0,
+    extFields: buildSendHeader(env.header, p, mq.queueId, mq.brokerName, Date.now()),
+    body: p.sendBody,
+    serializeType: env.serializeType,
+  };
+  if (mode === "ONEWAY") {
+    const sent = remoting.invokeOneway(addr, request, timeoutMs).then(toUndefined);
+    return ctx === undefined ? sent : withAfterHooks(sent, ctx, hooks);
   }
+  const response = remoting.invoke(addr, request, timeoutMs, signal);
   const sent: Promise<SendResult | undefined> = response.then((res) =>
     processSendResponse(
       res,

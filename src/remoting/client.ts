@@ -141,9 +141,10 @@ export class RemotingClient {
   }
 
   /**
-   * {@link invoke} for a JSON-header request (no remark, flag 0) whose `extFields` the caller
-   * serialized itself: the frame is byte-identical to `invoke` with the equivalent command, but
-   * no extFields object is built or walked. The send hot path uses it.
+   * A JSON request whose extFields the caller serialized (the producer's send fast path), its
+   * outcome delivered to `sink` instead of a promise: no promise and no reaction between the
+   * response and the caller. Every outcome, including a failure before
+   * anything was sent, reaches the sink exactly once, possibly synchronously from this call.
    *
    * @param address `host:port`
    * @param code request code
@@ -151,53 +152,6 @@ export class RemotingClient {
    * @param version version of the request
    * @param extFields the extFields object as JSON text, or a writer of its bytes (used at once,
    *   before this call returns)
-   * @param body body, if any
-   * @param timeoutMs as {@link invoke}
-   * @param signal as {@link invoke}
-   * @returns the response
-   */
-  invokeJson(
-    address: string,
-    code: number,
-    language: number,
-    version: number,
-    extFields: string | JsonFieldsWriter,
-    body: Uint8Array | undefined,
-    timeoutMs: number,
-    signal?: AbortSignal,
-  ): Promise<RemotingCommand> {
-    if (this.#closed) return Promise.reject(new StateError("closed", `invoke to ${address}`));
-    if (signal?.aborted) {
-      return Promise.reject(
-        new AbortedError(`request code ${code} to ${address} aborted`, { cause: signal.reason }),
-      );
-    }
-    let channel: Channel;
-    let frame: Uint8Array;
-    let opaque = nextOpaque();
-    try {
-      channel = this.#channel(address);
-      while (channel.pending.has(opaque)) opaque = nextOpaque();
-      const alloc = channel.frameOptions.alloc;
-      frame = typeof extFields === "string"
-        ? encodeJsonRequestFrame(code, language, version, opaque, 0, extFields, body, alloc)
-        : encodeJsonFieldsFrame(code, language, version, opaque, 0, extFields, body, alloc);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.#await(channel, frame, opaque, code, timeoutMs, signal);
-  }
-
-  /**
-   * {@link invokeJson} delivering the outcome to `sink` instead of a promise: no promise and no
-   * reaction between the response and the caller. Every outcome, including a failure before
-   * anything was sent, reaches the sink exactly once, possibly synchronously from this call.
-   *
-   * @param address `host:port`
-   * @param code request code
-   * @param language language code of the request
-   * @param version version of the request
-   * @param extFields as {@link invokeJson}
    * @param body body, if any
    * @param timeoutMs as {@link invoke}
    * @param signal as {@link invoke}
