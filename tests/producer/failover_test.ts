@@ -1,30 +1,12 @@
 import assert from "node:assert/strict";
-import { Producer } from "../../src/producer/producer.ts";
 import type { SendResult } from "../../src/producer/types.ts";
-import { startCluster, type TestCluster } from "../../src/testing/mod.ts";
+import { producerTest } from "./_helpers.ts";
 import { BrokerError, SendFailedError, TimeoutError } from "../../src/errors.ts";
 
 const TOPIC = "FailTopic";
 const SEND_V2 = 310;
 
-async function withProducer(
-  fn: (p: Producer, c: TestCluster) => Promise<void>,
-  options: Partial<ConstructorParameters<typeof Producer>[0]> = {},
-): Promise<void> {
-  const cluster = await startCluster({ brokers: 2, topics: [{ name: TOPIC }] });
-  const producer = new Producer({
-    nameServer: cluster.namesrvAddr,
-    group: "fail_group",
-    ...options,
-  });
-  try {
-    await producer.start();
-    await fn(producer, cluster);
-  } finally {
-    await producer.shutdown();
-    await cluster.close();
-  }
-}
+const withProducer = producerTest(TOPIC, "fail_group");
 
 Deno.test("SYSTEM_ERROR on one broker: every send lands on the other, fault item set", async () => {
   await withProducer(async (p, c) => {

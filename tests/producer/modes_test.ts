@@ -3,28 +3,12 @@ import { inflateSync } from "node:zlib";
 import { Producer } from "../../src/producer/producer.ts";
 import type { MessageQueue, SendResult } from "../../src/producer/types.ts";
 import { startCluster, type TestCluster } from "../../src/testing/mod.ts";
+import { producerTest } from "./_helpers.ts";
 import { ValidationError } from "../../src/errors.ts";
 
 const TOPIC = "ModesTopic";
 
-async function withProducer(
-  fn: (p: Producer, c: TestCluster) => Promise<void>,
-  options: Partial<ConstructorParameters<typeof Producer>[0]> = {},
-): Promise<void> {
-  const cluster = await startCluster({ brokers: 2, topics: [{ name: TOPIC }] });
-  const producer = new Producer({
-    nameServer: cluster.namesrvAddr,
-    group: "modes_group",
-    ...options,
-  });
-  try {
-    await producer.start();
-    await fn(producer, cluster);
-  } finally {
-    await producer.shutdown();
-    await cluster.close();
-  }
-}
+const withProducer = producerTest(TOPIC, "modes_group");
 
 function allStored(c: TestCluster, topic: string) {
   return c.brokers.flatMap((b) => b.messages(topic));
