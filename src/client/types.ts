@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { RemotingClient } from "../remoting/client.ts";
 import type { RemotingCommand } from "../remoting/command.ts";
 import type { TopicPublishInfo } from "../route/publish-info.ts";
 
@@ -16,6 +17,11 @@ export interface RemotingLike {
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<RemotingCommand>;
+  /**
+   * Optional fast path: a JSON request with pre-serialized extFields whose outcome goes to a sink
+   * (see `RemotingClient.invokeJsonTo`). Fakes may leave it out; callers then use {@link invoke}.
+   */
+  invokeJsonTo?: RemotingClient["invokeJsonTo"];
   /** One-way request, resolved once written. */
   invokeOneway(address: string, request: RemotingCommand, timeoutMs: number): Promise<void>;
   /** Drop the connection to an address (reconnects lazily). */

@@ -14,7 +14,7 @@ import type { RemotingLike } from "../client/types.ts";
 import type { PreparedMessage } from "./message.ts";
 import type { HookList } from "./hooks.ts";
 import { SendHeaderWriter } from "./send-header.ts";
-import { type DirectRemoting, processSendResponse, SendCall } from "./send-response.ts";
+import { processSendResponse, SendCall } from "./send-response.ts";
 import type { CommunicationMode, SendMessageContext, SendResult } from "./types.ts";
 
 export { processSendResponse };
@@ -238,7 +238,7 @@ function sendToBroker(
   }
   const code = p.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2;
   const remoting = env.remoting;
-  const direct = (remoting as Partial<DirectRemoting>).invokeJsonTo;
+  const direct = remoting.invokeJsonTo;
   if (mode !== "ONEWAY" && env.serializeType === 0 && direct !== undefined) {
     // The answer is mapped as it arrives: one promise per attempt, no reaction in between.
     const call = new SendCall(env, mq, p.msgId, addr);

@@ -9,7 +9,6 @@ import { BrokerError, ProtocolError } from "../errors.ts";
 import { ResponseCode } from "../remoting/codes.ts";
 import type { RemotingCommand } from "../remoting/command.ts";
 import type { ResponseSink } from "../remoting/_pending.ts";
-import type { JsonFieldsWriter } from "../remoting/json-request.ts";
 import type { MessageQueue } from "../route/message-queue.ts";
 import type { SendResult, SendStatus } from "./types.ts";
 
@@ -63,21 +62,6 @@ export function processSendResponse(
   };
   if (ext!.transactionId !== undefined) result.transactionId = ext!.transactionId;
   return result;
-}
-
-/** `RemotingClient.invokeJsonTo`, used when the remoting client has it (fakes may not). */
-export interface DirectRemoting {
-  invokeJsonTo(
-    address: string,
-    code: number,
-    language: number,
-    version: number,
-    extFields: string | JsonFieldsWriter,
-    body: Uint8Array | undefined,
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
-    sink: ResponseSink,
-  ): void;
 }
 
 // Shared promise executor (see SendCall): no closure per call.
