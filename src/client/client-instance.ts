@@ -6,21 +6,15 @@
  * @module
  */
 
-import { ConnectionError, RouteNotFoundError } from "../errors.ts";
-import { LanguageCode, MQVersion, RequestCode, ResponseCode } from "../remoting/codes.ts";
+import { LanguageCode, MQVersion } from "../remoting/codes.ts";
 import type { RemotingCommand } from "../remoting/command.ts";
-import {
-  parseTopicRouteData,
-  type TopicRouteData,
-  topicRouteEquals,
-  withDefaultQueueNums,
-} from "../route/topic-route.ts";
-import { topicRouteToPublishInfo } from "../route/publish-info.ts";
+import type { TopicRouteData } from "../route/topic-route.ts";
 import type { MessageCodec } from "./_codec.ts";
 import { UniqIdGenerator } from "../codec/message-id.ts";
 import { fetchNameServerAddresses, NameServerList } from "./name-server.ts";
 import type { ProducerInner, RemotingLike } from "./types.ts";
 import { PeriodicTask } from "./timers.ts";
+import { cleanOfflineBrokers, fetchTopicRoute, installTopicRoute } from "./route-refresh.ts";
 import {
   CLIENT_INNER_PRODUCER,
   heartbeatBody,
@@ -279,26 +273,8 @@ export class ClientInstance {
     createTopicKey: string,
     defaultQueueNums: number,
   ): Promise<boolean> {
-    let route = await this.getTopicRouteInfoFromNameServer(useDefault ? createTopicKey : topic);
-    if (route === undefined) return false;
-    if (useDefault) route = withDefaultQueueNums(route, defaultQueueNums);
-    if (this.#state === "SHUTDOWN_ALREADY") return false;
-    const old = this.topicRouteTable.get(topic);
-    let changed = old === undefined || !topicRouteEquals(old, route);
-    const routeChanged = changed;
-    if (!changed) {
-      for (const p of this.producerTable.values()) {
-        if (p.isPublishTopicNeedUpdate(topic)) changed = true;
-      }
-    }
-    if (!changed) return false;
-    for (const bd of route.brokerDatas) this.brokerAddrTable.set(bd.brokerName, bd.brokerAddrs);
-    const info = topicRouteToPublishInfo(topic, route);
-    info.haveTopicRouterInfo = true;
-    for (const p of this.producerTable.values()) p.updateTopicPublishInfo(topic, info);
-    this.topicRouteTable.set(topic, route);
-    if (routeChanged) this.emit("client.route.changed", { topic, route, previous: old });
-    return true;
+    const route = await this.getTopicRouteInfoFromNameServer(useDefault ? createTopicKey : topic);
+    return installTopicRoute(this, topic, route, useDefault ? defaultQueueNums : undefined);
   }
 
   /**
@@ -313,22 +289,7 @@ export class ClientInstance {
     topic: string,
     timeoutMs = API_TIMEOUT_MS,
   ): Promise<TopicRouteData | undefined> {
-    const req = this.request(RequestCode.GET_ROUTEINFO_BY_TOPIC, {
-      topic,
-      acceptStandardJsonOnly: "true",
-    });
-    const res = await this.nameServers.invoke(req, timeoutMs);
-    if (res.code === ResponseCode.TOPIC_NOT_EXIST) return undefined;
-    if (res.code !== ResponseCode.SUCCESS) {
-      throw new RouteNotFoundError(topic, {
-        cause: new ConnectionError(
-          this.nameServers.chosen ?? "",
-          `name server answered code ${res.code}${res.remark ? `: ${res.remark}` : ""}`,
-        ),
-      });
-    }
-    if (res.body === undefined || res.body.length === 0) return undefined;
-    return parseTopicRouteData(res.body);
+    return await fetchTopicRoute(this, topic, timeoutMs);
   }
 
   /**
@@ -343,30 +304,7 @@ export class ClientInstance {
 
   /** Drop broker addresses no route mentions any more (Java `cleanOfflineBroker`). */
   cleanOfflineBroker(): void {
-    const live = new Set<string>();
-    for (const route of this.topicRouteTable.values()) {
-      for (const bd of route.brokerDatas) {
-        for (const a of Object.values(bd.brokerAddrs)) live.add(a);
-      }
-    }
-    for (const [name, addrs] of this.brokerAddrTable) {
-      const kept: Record<string, string> = {};
-      let any = false;
-      for (const [id, addr] of Object.entries(addrs)) {
-        if (live.has(addr)) {
-          kept[id] = addr;
-          any = true;
-        } else {
-          this.remoting.closeConnection(addr);
-          this.brokerVersionTable.get(name)?.delete(addr);
-        }
-      }
-      if (any) this.brokerAddrTable.set(name, kept);
-      else {
-        this.brokerAddrTable.delete(name);
-        this.brokerVersionTable.delete(name);
-      }
-    }
+    cleanOfflineBrokers(this);
   }
 
   /** JSON heartbeat body, exactly like fixtures/heartbeat.json plus the inner group. */
