@@ -16,32 +16,21 @@
  * @module
  */
 
-import { AbortedError, RouteNotFoundError, StateError, ValidationError } from "../errors.ts";
-import { MQFaultStrategy } from "../fault/fault-strategy.ts";
+import { AbortedError, StateError, ValidationError } from "../errors.ts";
+import type { MQFaultStrategy } from "../fault/fault-strategy.ts";
 import type { MessageCodec } from "../client/_codec.ts";
-import { type TopicPublishInfo, topicRouteToPublishInfo } from "../route/publish-info.ts";
-import { PublishTable } from "./publish-table.ts";
+import type { TopicPublishInfo } from "../route/publish-info.ts";
+import { fetchPublishQueues, PublishTable } from "./publish-table.ts";
 import type { ClientInstance } from "../client/client-instance.ts";
-import {
-  type ClientInstanceFactories,
-  getOrCreateClientInstance,
-  releaseClientInstance,
-} from "../client/manager.ts";
-import { withoutNamespace, wrapNamespace } from "../client/namespace.ts";
-import { localIPv4, processId, uniqueTick } from "../client/_host.ts";
+import { buildClientId, type ClientInstanceFactories } from "../client/manager.ts";
+import { wrapNamespace } from "../client/namespace.ts";
+import { localIPv4 } from "../client/_host.ts";
 import type { ProducerInner } from "../client/types.ts";
-import { checkGroup } from "./validation.ts";
-import {
-  CLIENT_INNER_PRODUCER_GROUP,
-  DEFAULT_PRODUCER_GROUP,
-  type ResolvedProducerOptions,
-  resolveProducerOptions,
-} from "./options.ts";
+import { type ResolvedProducerOptions, resolveProducerOptions } from "./options.ts";
 import { ProducerEvents } from "./events.ts";
 import { HookList } from "./hooks.ts";
 import {
   compressIfNeeded,
-  prepareBatch,
   type PrepareContext,
   type PreparedMessage,
   prepareMessage,
@@ -61,6 +50,20 @@ import type {
   SendResult,
 } from "./types.ts";
 import { SendTracker, Tracked } from "./tracker.ts";
+import { type BatchSendHost, deliverToCallback, sendTrackedBatch } from "./send-entry.ts";
+import {
+  addOptionHooks,
+  announceStart,
+  checkProducerGroup,
+  faultStrategyOf,
+  groupTakenError,
+  joinClientInstance,
+  producerInner,
+  producerKernelEnv,
+  resolveInstanceName,
+  shutdownProducer,
+  startClientInstance,
+} from "./lifecycle.ts";
 
 /** A RocketMQ producer. See the module docs for an example. */
 export class Producer implements AsyncDisposable {
@@ -94,32 +97,13 @@ export class Producer implements AsyncDisposable {
    */
   constructor(options: ProducerOptions, factories: ClientInstanceFactories = {}) {
     this.#opts = resolveProducerOptions(options);
-    checkGroup(this.#opts.group, "options.group");
-    // Java checkConfig: the default and the inner group names are reserved.
-    for (const reserved of [DEFAULT_PRODUCER_GROUP, CLIENT_INNER_PRODUCER_GROUP]) {
-      if (this.#opts.group === reserved) {
-        throw new ValidationError(
-          "options.group",
-          `producerGroup can not equal ${reserved}, please specify your producer group`,
-        );
-      }
-    }
+    checkProducerGroup(this.#opts.group);
     this.#group = wrapNamespace(this.#opts.namespace, this.#opts.group);
-    // Java changeInstanceNameToPID: "DEFAULT" becomes pid#nanoTime, one client per producer.
-    const name = this.#opts.instanceName;
-    this.#instanceName = name === undefined || name === "DEFAULT"
-      ? `${processId()}#${uniqueTick()}`
-      : name;
+    this.#instanceName = resolveInstanceName(this.#opts.instanceName);
     this.#clientIP = this.#opts.clientIP;
-    const hooks = this.#opts.hooks;
-    if (Array.isArray(hooks)) hooks.forEach((h, i) => this.#hooks.add(h, `options.hooks[${i}]`));
-    else if (hooks !== undefined) this.#hooks.add(hooks, "options.hooks");
+    addOptionHooks(this.#hooks, this.#opts.hooks);
     this.#factories = factories;
-    this.faultStrategy = new MQFaultStrategy({
-      sendLatencyFaultEnable: this.#opts.sendLatencyFaultEnable,
-      latencyMax: this.#opts.latencyMax,
-      notAvailableDuration: this.#opts.notAvailableDuration,
-    });
+    this.faultStrategy = faultStrategyOf(this.#opts);
   }
 
   /** Lifecycle state. */
@@ -129,8 +113,7 @@ export class Producer implements AsyncDisposable {
 
   /** `clientIP@instanceName[@unitName]`; the IP part is empty before `start()` unless `clientIP` was given. */
   get clientId(): string {
-    const id = `${this.#clientIP ?? ""}@${this.#instanceName}`;
-    return this.#opts.unitName ? `${id}@${this.#opts.unitName}` : id;
+    return buildClientId(this.#clientIP ?? "", this.#instanceName, this.#opts.unitName);
   }
 
   /** Producer group with namespace applied. */
@@ -149,81 +132,41 @@ export class Producer implements AsyncDisposable {
       throw new StateError(this.#state, "The producer service state not OK, maybe started once");
     }
     this.#state = "START_FAILED";
-    let instance: ClientInstance | undefined;
-    try {
-      this.#clientIP ??= await localIPv4();
-      const o = this.#opts;
-      instance = getOrCreateClientInstance({
-        clientIP: this.#clientIP,
-        instanceName: this.#instanceName,
-        unitName: o.unitName,
-        nameServer: o.nameServer,
-        addressServerUrl: o.addressServerUrl,
-        addressServerPollIntervalMs: o.addressServerPollIntervalMs,
-        pollNameServerIntervalMs: o.pollNameServerIntervalMs,
-        heartbeatIntervalMs: o.heartbeatIntervalMs,
-        serializeType: o.serializeType,
-        transport: o.transport,
-      }, this.#factories);
-      if (!instance.registerProducer(this.#group, this.#inner)) {
-        this.#state = "CREATE_JUST";
-        const msg =
-          `The producer group[${this.#group}] has been created before, specify another name please.`;
-        instance = undefined;
-        throw new ValidationError("options.group", msg);
-      }
-      this.#publishInfo.addPlaceholder(o.createTopicKey);
-      await instance.start();
-      this.#instance = instance;
-      this.#codec = o.codec ?? instance.codec;
-      this.#env = this.#kernelEnv(instance);
-      this.#state = "RUNNING";
-    } catch (e) {
-      if (instance !== undefined) {
-        instance.producerTable.delete(this.#group);
-        await releaseClientInstance(instance);
-      }
-      throw e;
+    const o = this.#opts;
+    this.#clientIP ??= await localIPv4();
+    const instance = joinClientInstance(
+      o,
+      this.#clientIP,
+      this.#instanceName,
+      this.#group,
+      this.#inner,
+      this.#factories,
+    );
+    if (instance === undefined) {
+      this.#state = "CREATE_JUST";
+      throw groupTakenError(this.#group);
     }
-    await this.#instance.sendHeartbeatToAllBroker();
-    const td = this.#opts.traceDispatcher;
-    if (td !== undefined) {
-      try {
-        await td.start([...this.#instance.nameServers.addresses]);
-      } catch (error) {
-        this.events.emit("producer.trace.failed", { phase: "start", error });
-      }
-    }
+    await startClientInstance(instance, this.#group, this.#publishInfo, o.createTopicKey);
+    this.#instance = instance;
+    this.#codec = o.codec ?? instance.codec;
+    const refreshRoute = (topic: string): Promise<TopicPublishInfo> => this.#findPublishInfo(topic);
+    this.#env = producerKernelEnv(instance, o, this.#group, this.#hooks, refreshRoute);
+    this.#state = "RUNNING";
+    await announceStart(instance, o, this.events);
   }
 
   /** The view of this producer the client instance uses. */
-  readonly #inner: ProducerInner = {
-    publishTopics: () => this.#publishInfo.topics(),
-    isPublishTopicNeedUpdate: (topic) => this.#publishInfo.needsUpdate(topic),
-    updateTopicPublishInfo: (topic, info) => this.#publishInfo.update(topic, info),
-    emit: (type, detail) => this.events.emit(type, detail),
-  };
+  readonly #inner: ProducerInner = producerInner(this.#publishInfo, this.events);
 
-  #kernelEnv(instance: ClientInstance): KernelEnv {
-    const o = this.#opts;
-    return {
-      remoting: instance.remoting,
-      header: {
-        group: this.#group,
-        createTopicKey: o.createTopicKey,
-        defaultTopicQueueNums: String(o.defaultTopicQueueNums),
-      },
-      serializeType: o.serializeType,
-      vipChannel: o.vipChannel,
-      hooks: this.#hooks,
-      namespace: o.namespace,
-      nameServer: () => instance.nameServers.addresses.join(";"),
-      clientIP: instance.clientIP,
-      findBrokerAddress: (b) => instance.findBrokerAddressInPublish(b),
-      refreshRoute: (topic) => this.#findPublishInfo(topic),
-      userTopic: (t) => withoutNamespace(o.namespace, t),
-    };
-  }
+  /** The view of this producer the batch entry uses. */
+  readonly #batchHost: BatchSendHost = {
+    events: this.events,
+    tracker: this.#tracker,
+    running: () => this.#running(),
+    prepareContext: (instance) => this.#prepareContext(instance),
+    codec: () => this.#codec!,
+    send: (p, mode, options, begin) => this.#send(p, mode, options, begin),
+  };
 
   #running(): ClientInstance {
     if (this.#state !== "RUNNING" || this.#instance === undefined) {
@@ -334,7 +277,7 @@ export class Producer implements AsyncDisposable {
     batch: Message[] | undefined,
     options: SendOptions | undefined,
   ): Promise<T> {
-    if (batch !== undefined) return this.#trackedBatch<T>(mode, batch, options);
+    if (batch !== undefined) return sendTrackedBatch<T>(this.#batchHost, mode, batch, options);
     // Single messages: no async frame; prepared synchronously, one reaction on the way back.
     let instance: ClientInstance;
     try {
@@ -352,31 +295,6 @@ export class Producer implements AsyncDisposable {
       return this.#send(p, mode, options, begin, outcome) as Promise<T>;
     } catch (error) {
       return withOutcome<SendResult | undefined>(Promise.reject(error), outcome) as Promise<T>;
-    }
-  }
-
-  async #trackedBatch<T extends SendResult | undefined>(
-    mode: CommunicationMode,
-    batch: Message[],
-    options: SendOptions | undefined,
-  ): Promise<T> {
-    const instance = this.#running();
-    const begin = Date.now();
-    this.#tracker.enter();
-    try {
-      const ctx = this.#prepareContext(instance);
-      const p = await prepareBatch(batch, ctx, this.#codec!);
-      const r = await this.#send(p, mode, options, begin) as T;
-      const ev = this.events;
-      if (ev.has("producer.send")) {
-        ev.emit("producer.send", { result: r, latencyMs: Date.now() - begin, mode });
-      }
-      return r;
-    } catch (error) {
-      this.events.emit("producer.send.failed", { error, mode });
-      throw error;
-    } finally {
-      this.#tracker.exit();
     }
   }
 
@@ -423,17 +341,8 @@ export class Producer implements AsyncDisposable {
    * @param options budget, signal, explicit queue or selector
    */
   sendAsync(message: Message, callback: SendCallback, options?: SendOptions): void {
-    const call = (fn: () => void): void => {
-      try {
-        fn();
-      } catch (error) {
-        this.events.emit("producer.callback.error", { error });
-      }
-    };
-    this.#tracked<SendResult>("ASYNC", message, undefined, options).then(
-      (r) => call(() => callback.onSuccess(r)),
-      (e) => call(() => callback.onException(e instanceof Error ? e : new Error(String(e)))),
-    );
+    const result = this.#tracked<SendResult>("ASYNC", message, undefined, options);
+    deliverToCallback(result, callback, this.events);
   }
 
   /**
@@ -467,12 +376,7 @@ export class Producer implements AsyncDisposable {
    * @throws RouteNotFoundError when the topic has no route
    */
   async fetchPublishMessageQueues(topic: string): Promise<MessageQueue[]> {
-    const instance = this.#running();
-    const wire = wrapNamespace(this.#opts.namespace, topic);
-    const route = await instance.getTopicRouteInfoFromNameServer(wire);
-    const list = route === undefined ? [] : topicRouteToPublishInfo(wire, route).messageQueueList;
-    if (list.length === 0) throw new RouteNotFoundError(topic);
-    return list.map((q) => ({ topic, brokerName: q.brokerName, queueId: q.queueId }));
+    return await fetchPublishQueues(this.#running(), this.#opts.namespace, topic);
   }
 
   /**
@@ -483,28 +387,7 @@ export class Producer implements AsyncDisposable {
   async shutdown(): Promise<void> {
     if (this.#state !== "RUNNING") return;
     this.#state = "SHUTDOWN_ALREADY";
-    const instance = this.#instance!;
-    const tracker = this.#tracker;
-    if (!(await tracker.idle(this.#opts.shutdownTimeoutMs))) {
-      // Deadline passed: fail the rest. Aborted requests reject at once in the remoting client.
-      tracker.abort();
-      await tracker.idle(1000);
-    }
-    const unregisterTimeout = Math.max(100, Math.min(3000, this.#opts.shutdownTimeoutMs));
-    await instance.unregisterProducer(this.#group, unregisterTimeout);
-    const td = this.#opts.traceDispatcher;
-    if (td !== undefined) {
-      try {
-        await td.shutdown();
-      } catch (error) {
-        this.events.emit("producer.trace.failed", { phase: "shutdown", error });
-      }
-    }
-    await releaseClientInstance(instance);
-    // Whatever still waits (e.g. a route lookup on a dead name server) fails once its requests
-    // fail; every send promise settles before shutdown() resolves.
-    tracker.abort();
-    await tracker.idle(Infinity);
+    await shutdownProducer(this.#instance!, this.#group, this.#opts, this.events, this.#tracker);
   }
 
   /** `await using` support: same as {@link shutdown}. */

@@ -7,8 +7,10 @@
  */
 
 import { RouteNotFoundError } from "../errors.ts";
-import { TopicPublishInfo } from "../route/publish-info.ts";
+import { TopicPublishInfo, topicRouteToPublishInfo } from "../route/publish-info.ts";
 import type { ClientInstance } from "../client/client-instance.ts";
+import { wrapNamespace } from "../client/namespace.ts";
+import type { MessageQueue } from "./types.ts";
 
 /** Topic → publish info of one producer. */
 export class PublishTable {
@@ -90,4 +92,25 @@ export class PublishTable {
     if (info === undefined || !info.ok()) throw new RouteNotFoundError(topic, { cause });
     return info;
   }
+}
+
+/**
+ * The queues a topic can be sent to, fresh from the name server (Java `fetchPublishMessageQueues`).
+ *
+ * @param instance the running client instance
+ * @param namespace the producer's namespace
+ * @param topic topic without namespace
+ * @returns the queues (topic without namespace)
+ * @throws RouteNotFoundError when the topic has no route
+ */
+export async function fetchPublishQueues(
+  instance: ClientInstance,
+  namespace: string | undefined,
+  topic: string,
+): Promise<MessageQueue[]> {
+  const wire = wrapNamespace(namespace, topic);
+  const route = await instance.getTopicRouteInfoFromNameServer(wire);
+  const list = route === undefined ? [] : topicRouteToPublishInfo(wire, route).messageQueueList;
+  if (list.length === 0) throw new RouteNotFoundError(topic);
+  return list.map((q) => ({ topic, brokerName: q.brokerName, queueId: q.queueId }));
 }
