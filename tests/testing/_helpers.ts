@@ -8,34 +8,12 @@ import { readFileSync } from "node:fs";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
 import { decodeFrame, encodeFrame } from "../../src/remoting/frame.ts";
 
-import { FIXTURE_DIR } from "../fixtures.ts";
+import { type Fixture, FIXTURE_DIR } from "../fixtures.ts";
 
 export const FIXTURES: URL = FIXTURE_DIR;
 
-export interface FixtureMessage {
-  header: Record<string, unknown> & { extFields?: Record<string, string> };
-  headerType: "JSON" | "ROCKETMQ" | null;
-  bodyBase64?: string | null;
-  bodyText?: string;
-  frameBase64?: string | null;
-  framePrefixBase64?: string;
-  frameLength?: number;
-  serializeTypeByte?: number;
-}
-
-export interface Exchange {
-  to: string;
-  label: string;
-  request: FixtureMessage;
-  response: FixtureMessage | null;
-  observed?: Record<string, unknown>;
-}
-
-export interface Fixture {
-  scenario: string;
-  endpoints: Record<string, string>;
-  exchanges: Exchange[];
-}
+export type { Fixture, FixtureMessage } from "../fixtures.ts";
+export type { FixtureExchange as Exchange } from "../fixtures.ts";
 
 export function loadFixture(name: string): Fixture {
   return JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), "utf8"));
