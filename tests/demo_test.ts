@@ -1,20 +1,13 @@
 import assert from "node:assert/strict";
 import { runDemo } from "../scripts/demo.ts";
+import { assertSendModes } from "./_demo_output.ts";
 
 Deno.test("demo: every send mode, throughput summary and failover against the embedded cluster", async () => {
   const lines: string[] = [];
   const report = await runDemo({ out: (line) => lines.push(line), messages: 300, inFlight: 8 });
   const text = lines.join("\n");
 
-  for (const mode of ["sync", "async", "batch", "ordered", "compressed", "delayed"]) {
-    assert.match(
-      text,
-      new RegExp(`^${mode} +SEND_OK \\S+/q\\d+ offset \\d+ msgId [0-9A-F]`, "m"),
-      mode,
-    );
-  }
-  assert.match(text, /^oneway +written/m);
-  assert.match(text, /order 42: all steps on one queue/);
+  assertSendModes(text);
   // The embedded broker stored the 8 KiB body zlib-compressed (sysFlag COMPRESSED | ZLIB).
   assert.match(text, /^compressed .* \(8320 B body, stored \d+ B, sysFlag 0x301\)$/m);
   assert.match(
