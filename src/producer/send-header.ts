@@ -1,6 +1,6 @@
 /**
  * The SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE extFields written as bytes straight into the frame
- * (see `RemotingClient.invokeJson`): the parts that depend only on the producer, topic and broker
+ * (see `RemotingClient.invokeJsonTo`): the parts that depend only on the producer, topic and broker
  * are encoded once and cached; per send only queueId, sysFlag, bornTimestamp, flag and the
  * properties are written. Byte-identical to `encodeFrame` of `buildSendHeader`'s object.
  *
