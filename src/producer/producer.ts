@@ -267,7 +267,8 @@ export class Producer implements AsyncDisposable {
       this.faultStrategy,
       this.events,
       o,
-      timeoutMs - (Date.now() - begin),
+      timeoutMs,
+      begin,
     );
   }
 

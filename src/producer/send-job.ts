@@ -36,8 +36,10 @@ export interface RetrySettings {
 export class SendJob implements SendLoopDeps<SendResult | undefined>, SendLoopPolicy {
   /** Attempts in total. */
   readonly maxAttempts: number;
-  /** Budget left when the loop starts. */
+  /** The send's whole budget. */
   readonly timeoutMs: number;
+  /** When the send began (Date.now()). */
+  readonly begin: number;
   /** Retry rule of the mode. */
   readonly retryOn: (error: unknown) => boolean;
   /** Retry a not-OK status. */
@@ -67,7 +69,8 @@ export class SendJob implements SendLoopDeps<SendResult | undefined>, SendLoopPo
    * @param fault queue selection and fault tolerance
    * @param events instrumentation
    * @param retry retry settings
-   * @param timeoutMs budget left
+   * @param timeoutMs the send's whole budget
+   * @param begin when the send began (Date.now())
    */
   constructor(
     env: KernelEnv,
@@ -80,6 +83,7 @@ export class SendJob implements SendLoopDeps<SendResult | undefined>, SendLoopPo
     events: ProducerEvents,
     retry: RetrySettings,
     timeoutMs: number,
+    begin: number,
   ) {
     this.#env = env;
     this.#p = p;
@@ -99,6 +103,7 @@ export class SendJob implements SendLoopDeps<SendResult | undefined>, SendLoopPo
       ? 1
       : 1 + retry.retryTimesWhenSendFailed;
     this.timeoutMs = timeoutMs;
+    this.begin = begin;
     this.retryOn = mode === "ASYNC" ? asyncRetryPolicy : syncRetryPolicy;
     this.retryNotOk = mode === "SYNC" && fixed === undefined &&
       retry.retryAnotherBrokerWhenNotStoreOK;

@@ -60,8 +60,13 @@ export interface RetryInfo {
 export interface SendLoopPolicy {
   /** Attempts in total (≥ 1). */
   maxAttempts: number;
-  /** Total budget, ms. */
+  /** Total budget, ms, counted from {@link begin}. */
   timeoutMs: number;
+  /**
+   * When the send began, on the `deps.now()` clock (validation and compression before the loop
+   * spend the same budget). Default: when the loop starts.
+   */
+  begin?: number;
   /** Whether an attempt's error may be retried on another broker. */
   retryOn(error: unknown): boolean;
   /** Retry when the status is not SEND_OK (retryAnotherBrokerWhenNotStoreOK). */
@@ -132,7 +137,7 @@ export function runSendLoop<R extends SendResult | undefined>(
   outcome?: SendOutcome<R>,
 ): Promise<R> {
   const state: LoopState<R> = {
-    begin: deps.now(),
+    begin: policy.begin ?? deps.now(),
     attempts: undefined,
     lastBroker: undefined,
     notOk: undefined,
@@ -147,9 +152,9 @@ export function runSendLoop<R extends SendResult | undefined>(
     return withOutcome(Promise.reject(e), outcome);
   }
   state.lastBroker = queue.brokerName;
-  // The first attempt starts when the send does (one clock read fewer on the hot path).
-  const start = state.begin;
-  const left = policy.timeoutMs;
+  // Without an earlier begin, the first attempt starts when the loop does (no second clock read).
+  const start = policy.begin === undefined ? state.begin : deps.now();
+  const left = policy.timeoutMs - (start - state.begin);
   if (left <= 0) return withOutcome(finish(deps, policy, state, true), outcome);
   let sent: Promise<R>;
   try {

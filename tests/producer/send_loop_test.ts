@@ -75,6 +75,21 @@ Deno.test("send loop: budget spent before an attempt → TimeoutError with the a
   assert.deepEqual(h.lefts, [1000]);
 });
 
+Deno.test("send loop: time spent before the loop counts; the TimeoutError names the whole budget", async () => {
+  // The send began 1 ms before the loop (clock 999): the attempt gets 149 ms, the budget stays 150.
+  const h = harness([() => new TimeoutError("slow", 149), () => ok("b")], [149, 0]);
+  await assert.rejects(
+    runSendLoop(h.deps, policy({ timeoutMs: 150, begin: 999 })),
+    (e: unknown) => {
+      assert.ok(e instanceof TimeoutError);
+      assert.equal(e.timeoutMs, 150);
+      assert.ok(e.cause instanceof SendFailedError);
+      return true;
+    },
+  );
+  assert.deepEqual(h.lefts, [149]);
+});
+
 Deno.test("send loop: attempts exhausted → SendFailedError; non-retriable thrown as is", async () => {
   const h = harness([1, 14, 17].map((c) => () => new BrokerError(c, "r", "x:1")), [1, 1, 1]);
   await assert.rejects(runSendLoop(h.deps, policy()), (e: unknown) => {
