@@ -12,6 +12,7 @@ import { FrameFlag, MAX_FRAME_LENGTH, ResponseCode } from "./codes.ts";
 import type { RemotingCommand } from "./command.ts";
 import { encodeFrame, type EncodeOptions, FrameDecoder } from "./frame.ts";
 import type { PendingRequest, PendingTable } from "./_pending.ts";
+import { PendingSlots } from "./_pending_slots.ts";
 
 /** Handler of broker-initiated requests (see `RemotingClient.registerProcessor`). */
 export type RequestHandler = (
@@ -46,7 +47,7 @@ export function parseAddress(address: string): { hostname: string; port: number 
 /** A connection (possibly still connecting) to one address and its pending requests. */
 export class Channel implements PendingTable {
   readonly address: string;
-  readonly pending: Map<number, PendingRequest> = new Map();
+  readonly pending: PendingSlots<PendingRequest> = new PendingSlots();
   /** See {@link PendingTable.lastSignal}. */
   lastSignal: AbortSignal | undefined = undefined;
   /** Settles (never rejects) once the connect attempt finished, either way. */
@@ -159,7 +160,7 @@ export class Channel implements PendingTable {
     );
     this.#failure = rejection;
     if (this.pending.size === 0) return;
-    for (const entry of [...this.pending.values()]) entry.fail(rejection);
+    for (const entry of this.pending.values()) entry.fail(rejection);
   }
 
   #onFrame(cmd: RemotingCommand): void {

@@ -7,6 +7,7 @@
 
 import { AbortedError, TimeoutError } from "../errors.ts";
 import type { RemotingCommand } from "./command.ts";
+import type { PendingSlots } from "./_pending_slots.ts";
 
 /** Next opaque; like Java's `RemotingCommand.requestId`, process-wide, from 0, wrapping at int32. */
 let opaqueCounter = 0;
@@ -26,7 +27,7 @@ export function setOpaqueCounterForTesting(value: number): void {
 /** Where a pending request lives; the entry removes itself from it when it settles. */
 export interface PendingTable {
   readonly address: string;
-  readonly pending: Map<number, PendingRequest>;
+  readonly pending: PendingSlots<PendingRequest>;
   /** The signal of the last request registered here (skips re-registering the table). */
   lastSignal?: AbortSignal;
 }
@@ -80,7 +81,7 @@ class SignalWaiters implements EventListenerObject {
     const signal = this.signal;
     for (const table of tables) {
       if (table.lastSignal === signal) table.lastSignal = undefined;
-      for (const entry of [...table.pending.values()]) {
+      for (const entry of table.pending.values()) {
         if (entry.signal === signal) entry.abort();
       }
     }
@@ -125,6 +126,8 @@ export class PendingRequest {
   /** Settles with the outcome; undefined when a {@link ResponseSink} receives it instead. */
   readonly promise: Promise<RemotingCommand> | undefined;
   readonly sink: ResponseSink | undefined;
+  /** Insertion order in the table (written by it). */
+  slotSeq = 0;
   resolve!: (response: RemotingCommand) => void;
   reject!: (error: Error) => void;
 
@@ -153,7 +156,7 @@ export class PendingRequest {
       this.promise = new Promise<RemotingCommand>(capture);
       capturing = undefined;
     } else this.promise = undefined;
-    table.pending.set(opaque, this);
+    table.pending.set(this);
     if (signal !== undefined && table.lastSignal !== signal) register(signal, table);
   }
 

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { PendingRequest, type PendingTable } from "../../src/remoting/_pending.ts";
+import { PendingSlots } from "../../src/remoting/_pending_slots.ts";
 import { AbortedError } from "../../src/errors.ts";
 
 function table(i: number): PendingTable {
-  return { address: `127.0.0.1:${1000 + i}`, pending: new Map() };
+  return { address: `127.0.0.1:${1000 + i}`, pending: new PendingSlots() };
 }
 
 function entry(t: PendingTable, opaque: number, signal: AbortSignal): PendingRequest {
