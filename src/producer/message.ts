@@ -24,6 +24,7 @@ import {
   checkTopic,
 } from "./validation.ts";
 import type { Message, MessageType } from "./types.ts";
+import type { PropsPart, PropsParts } from "./_props_parts.ts";
 
 const NV = "\u0001";
 const SEP = "\u0002";
@@ -47,6 +48,13 @@ export interface PreparedMessage {
   readonly flag: number;
   /** Properties header value. */
   readonly properties: string;
+  /**
+   * For a plain single message, {@link properties} as `propsHead.raw + msgId + propsTail.raw`
+   * with both parts' JSON bytes cached (see _props_parts.ts); undefined otherwise.
+   */
+  readonly propsHead: PropsPart | undefined;
+  /** See {@link propsHead}. */
+  readonly propsTail: PropsPart | undefined;
   /** Client id(s) for the SendResult: UNIQ_KEY, comma-joined for a batch. */
   readonly msgId: string;
   /** True for SEND_BATCH_MESSAGE. */
@@ -65,6 +73,8 @@ export interface PrepareContext {
   maxMessageSize: number;
   /** UNIQ_KEY source. */
   uniqIds: UniqIdGenerator;
+  /** Cached properties parts of plain messages. */
+  propsParts: PropsParts;
 }
 
 function bodyBytes(body: unknown, field: string, max: number): Uint8Array {
@@ -147,7 +157,19 @@ export function prepareMessage(m: Message, ctx: PrepareContext): PreparedMessage
   const flag = m.flag ?? 0;
   checkFlag(flag, "flag");
   const msgId = ctx.uniqIds.next();
-  const properties = buildProperties(m, "", ctx, msgId);
+  let properties: string;
+  let propsHead: PropsPart | undefined;
+  let propsTail: PropsPart | undefined;
+  const wait = m.waitStoreMsgOK;
+  if (
+    m.keys === undefined && m.delayTimeLevel === undefined && !m.transactionPrepared &&
+    m.properties === undefined && (wait === undefined || typeof wait === "boolean")
+  ) {
+    // The common plain message: cached parts around the id, same text as buildProperties.
+    propsHead = ctx.propsParts.head(m.tags, "tags");
+    propsTail = ctx.propsParts.tail(wait !== false);
+    properties = propsHead.raw + msgId + propsTail.raw;
+  } else properties = buildProperties(m, "", ctx, msgId);
   return {
     message: m,
     messages: undefined,
@@ -157,6 +179,8 @@ export function prepareMessage(m: Message, ctx: PrepareContext): PreparedMessage
     sysFlag: m.transactionPrepared ? MessageSysFlag.TRANSACTION_PREPARED : 0,
     flag,
     properties,
+    propsHead,
+    propsTail,
     msgId,
     batch: false,
     msgType: messageType(m),
@@ -243,6 +267,8 @@ export async function prepareBatch(
     sysFlag: 0,
     flag: 0,
     properties: "WAIT" + NV + (first.waitStoreMsgOK === false ? "false" : "true"),
+    propsHead: undefined,
+    propsTail: undefined,
     msgId: ids.join(","),
     batch: true,
     msgType: "Normal_Msg",

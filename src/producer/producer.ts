@@ -50,6 +50,7 @@ import type {
   SendResult,
 } from "./types.ts";
 import { SendTracker, Tracked } from "./tracker.ts";
+import { PropsParts } from "./_props_parts.ts";
 import { type BatchSendHost, deliverToCallback, sendTrackedBatch } from "./send-entry.ts";
 import {
   addOptionHooks,
@@ -305,6 +306,7 @@ export class Producer implements AsyncDisposable {
       group: this.#group,
       maxMessageSize: this.#opts.maxMessageSize,
       uniqIds: instance.uniqIds,
+      propsParts: new PropsParts(this.#opts.namespace),
     };
     return this.#prepareCtx;
   }

@@ -77,9 +77,14 @@ export class SendHeaderWriter implements JsonFieldsWriter {
   #born = 0;
   #flag = 0;
   #props = "";
-  /** Escaped properties length, or -1 when `#propsJson` holds them (non-ASCII). */
+  /**
+   * Escaped properties length, or -1 when `#propsJson` holds them (non-ASCII), or -2 when they
+   * are written from the cached parts around the id (`#propsHead`, `#props` = the id, `#propsTail`).
+   */
   #propsLength = 0;
   #propsJson: Uint8Array | undefined;
+  #propsHead: Uint8Array = F;
+  #propsTail: Uint8Array = F;
 
   /** @param k the producer's header constants */
   constructor(k: HeaderConstants) {
@@ -127,17 +132,27 @@ export class SendHeaderWriter implements JsonFieldsWriter {
     this.#sysFlag = p.sysFlag;
     this.#born = bornTimestamp;
     this.#flag = p.flag;
-    const props = p.properties;
-    this.#props = props;
-    let propsBytes = escapedAsciiLength(props);
-    if (propsBytes < 0) {
-      this.#propsJson = encodeUtf8(q(props));
-      this.#propsLength = -1;
-      propsBytes = this.#propsJson.length;
+    let propsBytes: number;
+    if (p.propsHead !== undefined && p.propsTail !== undefined) {
+      // Cached JSON of both parts (quotes included) around the id, which is hex: no escaping.
+      this.#propsHead = p.propsHead.json;
+      this.#propsTail = p.propsTail.json;
+      this.#props = p.msgId;
+      this.#propsLength = -2;
+      propsBytes = p.propsHead.json.length + p.msgId.length + p.propsTail.json.length;
     } else {
-      this.#propsJson = undefined;
-      this.#propsLength = propsBytes;
-      propsBytes += 2;
+      const props = p.properties;
+      this.#props = props;
+      propsBytes = escapedAsciiLength(props);
+      if (propsBytes < 0) {
+        this.#propsJson = encodeUtf8(q(props));
+        this.#propsLength = -1;
+        propsBytes = this.#propsJson.length;
+      } else {
+        this.#propsJson = undefined;
+        this.#propsLength = propsBytes;
+        propsBytes += 2;
+      }
     }
     this.byteLength = head.length + intLength(queueId) + F.length + intLength(p.sysFlag) +
       G.length + intLength(bornTimestamp) + H.length + intLength(p.flag) + I.length +
@@ -157,7 +172,15 @@ export class SendHeaderWriter implements JsonFieldsWriter {
     p = writeInt(buf, p + H.length, this.#flag);
     buf.set(I, p);
     p += I.length;
-    if (this.#propsLength < 0) {
+    if (this.#propsLength === -2) {
+      const head = this.#propsHead;
+      buf.set(head, p);
+      p += head.length;
+      const id = this.#props;
+      for (let i = 0; i < id.length; i++) buf[p++] = id.charCodeAt(i);
+      buf.set(this.#propsTail, p);
+      p += this.#propsTail.length;
+    } else if (this.#propsLength < 0) {
       buf.set(this.#propsJson!, p);
       p += this.#propsJson!.length;
     } else {

@@ -5,6 +5,7 @@ import { BrokerError } from "../../src/errors.ts";
 import type { UniqIdGenerator } from "../../src/codec/message-id.ts";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
 import { FIXTURE_DIR } from "../fixtures.ts";
+import { PropsParts } from "../../src/producer/_props_parts.ts";
 
 const fixture = JSON.parse(
   await Deno.readTextFile(
@@ -26,6 +27,7 @@ Deno.test("send header: fixture field order and values", () => {
     group: "fixture_group",
     maxMessageSize: 4 << 20,
     uniqIds: { next: () => uniq } as unknown as UniqIdGenerator,
+    propsParts: new PropsParts(undefined),
   });
   const h = buildSendHeader(
     { group: "fixture_group", createTopicKey: "TBW102", defaultTopicQueueNums: "4" },

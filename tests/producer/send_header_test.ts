@@ -4,7 +4,11 @@ import {
   type HeaderConstants,
   sendHeaderJson,
 } from "../../src/producer/kernel.ts";
-import type { PreparedMessage } from "../../src/producer/message.ts";
+import { type PreparedMessage, prepareMessage } from "../../src/producer/message.ts";
+import { PropsParts } from "../../src/producer/_props_parts.ts";
+import { UniqIdGenerator } from "../../src/codec/message-id.ts";
+import { ValidationError } from "../../src/errors.ts";
+import type { Message } from "../../src/producer/types.ts";
 import { encodeFrame, encodeJsonRequestFrame } from "../../src/remoting/frame.ts";
 import { FrameSlab } from "../../src/transport/connection.ts";
 import { SendHeaderWriter } from "../../src/producer/send-header.ts";
@@ -125,4 +129,57 @@ Deno.test("writeInt / intLength print integers as String() does", () => {
     assert.equal(end - 2, intLength(n));
     assert.equal(new TextDecoder().decode(buf.subarray(2, end)), String(n));
   }
+});
+
+Deno.test("plain messages use cached properties parts: same properties and frame bytes", () => {
+  const k: HeaderConstants = { group: "g", createTopicKey: "TBW102", defaultTopicQueueNums: "4" };
+  const writer = new SendHeaderWriter(k);
+  const uniqIds = new UniqIdGenerator({ ip: new Uint8Array([127, 0, 0, 1]), pid: 42 });
+  const body = new Uint8Array([1, 2, 3]);
+  const messages: Message[] = [
+    { topic: "T", body },
+    { topic: "T", body, tags: "TagA" },
+    { topic: "T", body, tags: "" },
+    { topic: "T", body, tags: 'q"\\\u00e9\ud83d\ude00\t', waitStoreMsgOK: false },
+    { topic: "T", body, tags: "TagA", waitStoreMsgOK: true },
+    { topic: "T", body, tags: "TagA", keys: "k" }, // not plain: the general path
+  ];
+  for (const namespace of [undefined, "ns_1"]) {
+    const ctx = {
+      namespace,
+      group: "g",
+      maxMessageSize: 4 << 20,
+      uniqIds,
+      propsParts: new PropsParts(namespace),
+    };
+    for (const m of messages) {
+      for (let round = 0; round < 2; round++) { // the second round hits the cache
+        const p = prepareMessage(m, ctx);
+        assert.equal(p.propsHead !== undefined, m.keys === undefined, "plain ⇔ parts");
+        const general = { ...p, propsHead: undefined, propsTail: undefined };
+        const reference = prepareMessage({ ...m, keys: m.keys ?? [] }, ctx); // [] → general path
+        assert.equal(reference.propsHead, undefined);
+        assert.equal(
+          p.properties,
+          reference.properties.replace(reference.msgId, p.msgId),
+          "same properties text",
+        );
+        writer.prepare(general, 2, "broker-a", 1700000000123);
+        const expected = encodeJsonFieldsFrame(310, 7, 401, 9, 0, writer, body);
+        writer.prepare(p, 2, "broker-a", 1700000000123);
+        assert.deepEqual(encodeJsonFieldsFrame(310, 7, 401, 9, 0, writer, body), expected);
+      }
+    }
+  }
+  assert.throws(
+    () =>
+      prepareMessage({ topic: "T", body, tags: "a\u0001b" }, {
+        namespace: undefined,
+        group: "g",
+        maxMessageSize: 4 << 20,
+        uniqIds,
+        propsParts: new PropsParts(undefined),
+      }),
+    (e: unknown) => e instanceof ValidationError && e.field === "tags",
+  );
 });
