@@ -9,7 +9,8 @@
  * @module
  */
 
-import { decodeFrame, encodeFrame, FrameDecoder } from "../src/remoting/frame.ts";
+import { decodeFrame, encodeFrame } from "../src/remoting/frame.ts";
+import { FrameDecoder } from "../src/remoting/frame-decoder.ts";
 import type { RemotingCommand } from "../src/remoting/command.ts";
 
 /** The header of fixture send-v2-json (a real SEND_MESSAGE_V2 request) with a 1 KiB body. */

@@ -9,6 +9,7 @@ import { BrokerError, ProtocolError } from "../errors.ts";
 import { ResponseCode } from "../remoting/codes.ts";
 import type { RemotingCommand } from "../remoting/command.ts";
 import type { ResponseSink } from "../remoting/_pending.ts";
+import { type HeaderTokens, nameBytes } from "../remoting/_header_tokens.ts";
 import type { MessageQueue } from "../route/message-queue.ts";
 import type { SendResult, SendStatus } from "./types.ts";
 
@@ -51,18 +52,96 @@ export function processSendResponse(
     throw new ProtocolError(`send response from ${brokerAddr} lacks msgId/queueOffset`);
   }
   const qid = ext!.queueId === undefined ? queue.queueId : Number(ext!.queueId);
+  return sendResult(
+    status,
+    msgId,
+    offsetMsgId,
+    queue.topic,
+    queue.brokerName,
+    qid,
+    queueOffset,
+    ext!.MSG_REGION || "DefaultRegion",
+    ext!.TRACE_ON !== "false",
+    ext!.transactionId,
+  );
+}
+
+/** The one place a SendResult is built, so both mappings give objects of the same shape. */
+function sendResult(
+  status: SendStatus,
+  msgId: string,
+  offsetMsgId: string,
+  topic: string,
+  brokerName: string,
+  queueId: number,
+  queueOffset: number,
+  regionId: string,
+  traceOn: boolean,
+  transactionId: string | undefined,
+): SendResult {
   const result: SendResult = {
     status,
     msgId,
     offsetMsgId,
-    queue: { topic: queue.topic, brokerName: queue.brokerName, queueId: qid },
+    queue: { topic, brokerName, queueId },
     queueOffset,
-    regionId: ext!.MSG_REGION || "DefaultRegion",
-    traceOn: ext!.TRACE_ON !== "false",
+    regionId,
+    traceOn,
   };
-  if (ext!.transactionId !== undefined) result.transactionId = ext!.transactionId;
+  if (transactionId !== undefined) result.transactionId = transactionId;
   return result;
 }
+
+const MSG_ID = nameBytes("msgId");
+const QUEUE_ID = nameBytes("queueId");
+const QUEUE_OFFSET = nameBytes("queueOffset");
+const MSG_REGION = nameBytes("MSG_REGION");
+const TRACE_ON = nameBytes("TRACE_ON");
+const TRANSACTION_ID = nameBytes("transactionId");
+const DEFAULT_REGION = nameBytes("DefaultRegion");
+const FALSE = nameBytes("false");
+
+/**
+ * {@link processSendResponse} reading the scanned header directly: only the strings the result
+ * holds are built. Undefined when the fields are not plain (a missing msgId, a queueOffset or
+ * queueId that is not plain digits, an unmapped code): the caller then maps the full command.
+ */
+function sendResultOfTokens(
+  t: HeaderTokens,
+  topic: string,
+  brokerName: string,
+  sentQueueId: number,
+  msgId: string,
+): SendResult | undefined {
+  const status = STATUS[t.code];
+  const iMsgId = t.find(MSG_ID);
+  const iOffset = t.find(QUEUE_OFFSET);
+  if (status === undefined || iMsgId < 0 || iOffset < 0) return undefined;
+  const queueOffset = t.digits(iOffset);
+  const iQueue = t.find(QUEUE_ID);
+  const queueId = iQueue < 0 ? sentQueueId : t.digits(iQueue);
+  if (queueOffset < 0 || queueId < 0) return undefined;
+  const iRegion = t.find(MSG_REGION);
+  const iTrace = t.find(TRACE_ON);
+  const iTx = t.find(TRANSACTION_ID);
+  return sendResult(
+    status,
+    msgId,
+    t.value(iMsgId),
+    topic,
+    brokerName,
+    queueId,
+    queueOffset,
+    // `|| "DefaultRegion"` as processSendResponse: absent or empty
+    iRegion < 0 || t.valueIs(iRegion, EMPTY_NAME) || t.valueIs(iRegion, DEFAULT_REGION)
+      ? "DefaultRegion"
+      : t.value(iRegion),
+    iTrace < 0 || !t.valueIs(iTrace, FALSE),
+    iTx < 0 ? undefined : t.value(iTx),
+  );
+}
+
+const EMPTY_NAME = new Uint8Array(0);
 
 // Shared promise executor (see SendCall): no closure per call.
 let capturing: SendCall | undefined;
@@ -112,6 +191,26 @@ export class SendCall implements ResponseSink {
     } catch (e) {
       this.reject(e);
     }
+  }
+
+  onTokens(t: HeaderTokens, body: Uint8Array | undefined): void {
+    // As onResponse: called from the socket's data handler, never throws.
+    let result: SendResult | undefined;
+    try {
+      const mq = this.#mq;
+      result = sendResultOfTokens(
+        t,
+        this.#env.userTopic(mq.topic),
+        mq.brokerName,
+        mq.queueId,
+        this.#msgId,
+      );
+    } catch (e) {
+      this.reject(e);
+      return;
+    }
+    if (result === undefined) this.onResponse(t.toCommand(body));
+    else this.resolve(result);
   }
 
   onError(error: Error): void {

@@ -8,11 +8,13 @@
 import { ConnectionError, TimeoutError } from "../errors.ts";
 import { Connection, FrameSlab } from "../transport/connection.ts";
 import type { Transport } from "../transport/types.ts";
-import { FrameFlag, MAX_FRAME_LENGTH, ResponseCode } from "./codes.ts";
+import { FrameFlag, MAX_FRAME_LENGTH, ResponseCode, SerializeType } from "./codes.ts";
 import type { RemotingCommand } from "./command.ts";
-import { encodeFrame, type EncodeOptions, FrameDecoder } from "./frame.ts";
+import { encodeFrame, type EncodeOptions } from "./frame.ts";
+import { FrameDecoder } from "./frame-decoder.ts";
 import type { PendingRequest, PendingTable } from "./_pending.ts";
 import { PendingSlots } from "./_pending_slots.ts";
+import { HeaderTokens } from "./_header_tokens.ts";
 
 /** Handler of broker-initiated requests (see `RemotingClient.registerProcessor`). */
 export type RequestHandler = (
@@ -67,6 +69,7 @@ export class Channel implements PendingTable {
     this.#host = host;
     this.#decoder = new FrameDecoder((cmd) => this.#onFrame(cmd), {
       maxFrameLength: MAX_FRAME_LENGTH,
+      intercept: (bytes, at, length) => this.#onRawFrame(bytes, at, length),
     });
     this.ready = this.#connect(hostname, port);
   }
@@ -163,6 +166,34 @@ export class Channel implements PendingTable {
     for (const entry of this.pending.values()) entry.fail(rejection);
   }
 
+  /**
+   * A JSON response in the usual shape goes to its pending entry as scanned tokens: a sink that
+   * reads them (the producer's send) builds no command, extFields object or key strings.
+   * Everything else (requests, binary headers, unusual JSON, malformed frames) is decoded.
+   */
+  #onRawFrame(bytes: Uint8Array, at: number, length: number): boolean {
+    const word = (bytes[at + 4] << 24) | (bytes[at + 5] << 16) | (bytes[at + 6] << 8) |
+      bytes[at + 7];
+    if (word >>> 24 !== SerializeType.JSON) return false;
+    const headerEnd = at + 8 + (word & 0xffffff);
+    const end = at + length;
+    if (headerEnd > end) return false;
+    const tokens = responseTokens;
+    try {
+      if (!tokens.scan(bytes, at + 8, headerEnd) || (tokens.flag & FrameFlag.RESPONSE) === 0) {
+        return false;
+      }
+      // Unmatched responses (timed out, aborted) are dropped, as the Java client does.
+      this.pending.get(tokens.opaque)?.completeTokens(
+        tokens,
+        headerEnd < end ? bytes.subarray(headerEnd, end) : undefined,
+      );
+      return true;
+    } finally {
+      tokens.release();
+    }
+  }
+
   #onFrame(cmd: RemotingCommand): void {
     if ((cmd.flag & FrameFlag.RESPONSE) !== 0) {
       // Unmatched responses (timed out, aborted) are dropped, as the Java client does.
@@ -246,6 +277,9 @@ export class Channel implements PendingTable {
     this.send(frame);
   }
 }
+
+/** Scanner of the response headers of every channel (used synchronously, one frame at a time). */
+const responseTokens = new HeaderTokens();
 
 function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | undefined)?.then === "function";

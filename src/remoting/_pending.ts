@@ -8,6 +8,7 @@
 import { AbortedError, TimeoutError } from "../errors.ts";
 import type { RemotingCommand } from "./command.ts";
 import type { PendingSlots } from "./_pending_slots.ts";
+import type { HeaderTokens } from "./_header_tokens.ts";
 
 /** Next opaque; like Java's `RemotingCommand.requestId`, process-wide, from 0, wrapping at int32. */
 let opaqueCounter = 0;
@@ -112,6 +113,12 @@ export interface ResponseSink {
   onResponse(response: RemotingCommand): void;
   /** The request failed (timeout, abort, connection lost, client closed). */
   onError(error: Error): void;
+  /**
+   * Optional: the response arrived as a scanned JSON header (instead of {@link onResponse}).
+   * `tokens` and `body` are valid only during the call; `tokens.toCommand(body)` gives the
+   * command `onResponse` would have received.
+   */
+  onTokens?(tokens: HeaderTokens, body: Uint8Array | undefined): void;
 }
 
 /** One request waiting for its response. */
@@ -165,6 +172,14 @@ export class PendingRequest {
     this.#detach();
     if (this.sink !== undefined) this.sink.onResponse(response);
     else this.resolve(response);
+  }
+
+  /** The response arrived as a scanned JSON header (see {@link ResponseSink.onTokens}). */
+  completeTokens(tokens: HeaderTokens, body: Uint8Array | undefined): void {
+    const sink = this.sink;
+    if (sink?.onTokens === undefined) return this.complete(tokens.toCommand(body));
+    this.#detach();
+    sink.onTokens(tokens, body);
   }
 
   /** Fail with `error` (connection lost, client closed). */

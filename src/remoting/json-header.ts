@@ -17,6 +17,7 @@ import { ProtocolError } from "../errors.ts";
 import { LANGUAGE_NAMES, SerializeType } from "./codes.ts";
 import type { RemotingCommand } from "./command.ts";
 import { decodeUtf8 } from "./_utf8.ts";
+import { HeaderTokens } from "./_header_tokens.ts";
 
 /** Which member order and members a JSON header is written with. */
 export type JsonStyle = "client" | "server";
@@ -168,6 +169,8 @@ function extFieldsMember(v: unknown): Record<string, string> | undefined {
   return obj as Record<string, string>;
 }
 
+const scanner = new HeaderTokens();
+
 /**
  * Decode a JSON header at `bytes[start, end)` into a command carrying `body`.
  *
@@ -182,6 +185,13 @@ export function decodeJsonHeader(
   end: number,
   body: Uint8Array | undefined,
 ): RemotingCommand {
+  // The usual shape is scanned in one pass; anything else goes through JSON.parse below.
+  if (scanner.scan(bytes, start, end)) {
+    const cmd = scanner.toCommand(body);
+    scanner.release();
+    return cmd;
+  }
+  scanner.release();
   const text = decodeUtf8(bytes, start, end, "JSON header");
   let parsed: unknown;
   try {

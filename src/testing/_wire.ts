@@ -6,4 +6,5 @@
  * @module
  */
 
-export { decodeFrame, encodeFrame, FrameDecoder } from "../remoting/frame.ts";
+export { decodeFrame, encodeFrame } from "../remoting/frame.ts";
+export { FrameDecoder } from "../remoting/frame-decoder.ts";

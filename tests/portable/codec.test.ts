@@ -4,7 +4,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeFrame, encodeFrame, FrameDecoder } from "../../src/remoting/frame.ts";
+import { decodeFrame, encodeFrame } from "../../src/remoting/frame.ts";
+import { FrameDecoder } from "../../src/remoting/frame-decoder.ts";
 import { parseTolerantJson } from "../../src/remoting/tolerant-json.ts";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
 import { ProtocolError } from "../../src/errors.ts";

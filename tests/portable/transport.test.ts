@@ -7,7 +7,8 @@ import { ConnectionError } from "../../src/errors.ts";
 import type { RawSocket, Transport } from "../../src/transport/types.ts";
 import { RemotingClient } from "../../src/remoting/client.ts";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
-import { encodeFrame, FrameDecoder } from "../../src/remoting/frame.ts";
+import { encodeFrame } from "../../src/remoting/frame.ts";
+import { FrameDecoder } from "../../src/remoting/frame-decoder.ts";
 
 /** A loopback echo server; `pauseFirst` delays reading until `resume()` so writers see back-pressure. */
 interface EchoServer {

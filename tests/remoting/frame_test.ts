@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { decodeFrame, encodeFrame, FrameDecoder } from "../../src/remoting/frame.ts";
+import { decodeFrame, encodeFrame } from "../../src/remoting/frame.ts";
+import { FrameDecoder } from "../../src/remoting/frame-decoder.ts";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
 import { expectedCommand, loadFixtureFrames } from "../fixtures.ts";
 import { assertCommands, concat, mulberry32, randomChunks, sameBytes } from "./_util.ts";
@@ -108,4 +109,32 @@ Deno.test("FrameDecoder: an error thrown by onFrame propagates without poisoning
   decoder.push(new Uint8Array(0)); // delivers the frame still buffered
   decoder.push(frames[2].frame);
   assert.deepStrictEqual(seen, [0, 1, 2].map((i) => expected[i].opaque));
+});
+
+Deno.test("FrameDecoder intercept: offered frames inside a chunk; false decodes as usual", () => {
+  const frames = [1, 2, 3, 4].map((opaque) =>
+    encodeFrame({ code: 0, language: 0, version: 1, opaque, flag: 1, serializeType: 0 })
+  );
+  const all = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+  let at = 0;
+  for (const f of frames) {
+    all.set(f, at);
+    at += f.length;
+  }
+  const offered: number[] = [];
+  const decoded: number[] = [];
+  const decoder = new FrameDecoder((cmd) => decoded.push(cmd.opaque), {
+    intercept(bytes, offset, length) {
+      const cmd = decodeFrame(bytes.subarray(offset, offset + length));
+      offered.push(cmd.opaque);
+      return cmd.opaque % 2 === 1; // odd ones consumed, even ones handed back
+    },
+  });
+  // Frame 3 straddles the two chunks: not offered, decoded from the reassembled copy.
+  const cut = frames[0].length + frames[1].length + 5;
+  decoder.push(all.subarray(0, cut));
+  decoder.push(all.subarray(cut));
+  assert.deepEqual(offered, [1, 2, 4]);
+  assert.deepEqual(decoded, [2, 3, 4]);
+  assert.equal(decoder.bufferedBytes, 0);
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { decodeFrame, encodeFrame, FrameDecoder } from "../../src/remoting/frame.ts";
+import { decodeFrame, encodeFrame } from "../../src/remoting/frame.ts";
+import { FrameDecoder } from "../../src/remoting/frame-decoder.ts";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
 import { assertCommands, concat, mulberry32, randomChunks } from "./_util.ts";
 

@@ -5,7 +5,8 @@
 import * as net from "node:net";
 import { FrameFlag } from "../../src/remoting/codes.ts";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
-import { encodeFrame, FrameDecoder } from "../../src/remoting/frame.ts";
+import { encodeFrame } from "../../src/remoting/frame.ts";
+import { FrameDecoder } from "../../src/remoting/frame-decoder.ts";
 
 /** What the responder does with one request: answer, ignore, or act on the socket. */
 export type Behaviour = (
