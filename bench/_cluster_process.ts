@@ -19,6 +19,8 @@ export interface SpawnedCluster {
   brokers: Array<{ name: string; address: string }>;
   /** False once the child process exited. */
   readonly alive: boolean;
+  /** The child's process id. */
+  readonly pid: number;
   /** SIGTERM the child and wait for it to exit. */
   close(): Promise<void>;
 }
@@ -85,6 +87,7 @@ export function spawnCluster(args: string[] = []): Promise<SpawnedCluster> {
           get alive(): boolean {
             return alive;
           },
+          pid: child.pid!,
           close: async () => {
             stopping = true;
             if (alive) child.kill("SIGTERM");
