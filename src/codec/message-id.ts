@@ -70,6 +70,9 @@ export class UniqIdGenerator {
   #startTime = 0;
   #nextStartTime = 0;
   #counter = 0;
+  /** The prefix and the time field of the last id, and that time field's value. */
+  #timed = "";
+  #timedDiff = NaN;
 
   /**
    * Create a generator.
@@ -117,8 +120,15 @@ export class UniqIdGenerator {
     if (diff < 0 && diff > -1_000_000) diff = 0; // small backward steps (NTP)
     const c = this.#counter;
     this.#counter = (c + 1) & 0xffff;
-    return this.#prefix + HEX[(diff >>> 24) & 0xff] + HEX[(diff >>> 16) & 0xff] +
-      HEX[(diff >>> 8) & 0xff] + HEX[diff & 0xff] + HEX[c >>> 8] + HEX[c & 0xff];
+    if (diff !== this.#timedDiff) {
+      // The time field changes at most once per millisecond: build prefix + time once, flat.
+      const timed = this.#prefix + HEX[(diff >>> 24) & 0xff] + HEX[(diff >>> 16) & 0xff] +
+        HEX[(diff >>> 8) & 0xff] + HEX[diff & 0xff];
+      timed.charCodeAt(0); // flattens the concatenation once, not once per id
+      this.#timed = timed;
+      this.#timedDiff = diff;
+    }
+    return this.#timed + (HEX[c >>> 8] + HEX[c & 0xff]);
   }
 }
 

@@ -16,6 +16,7 @@ import type { HookList } from "./hooks.ts";
 import { SendHeaderWriter } from "./send-header.ts";
 import { processSendResponse, SendCall } from "./send-response.ts";
 import type { CommunicationMode, SendMessageContext, SendResult } from "./types.ts";
+import type { AttemptSink } from "./send-loop.ts";
 
 export { processSendResponse };
 
@@ -200,6 +201,84 @@ async function sendKernelAfterRefresh(
   return await sendToBroker(env, p, mq, mode, timeoutMs, signal, addr);
 }
 
+/**
+ * {@link sendKernel} reporting to `sink` instead of a promise (see `SendLoopDeps.attemptTo`):
+ * only for the plain path (awaited or async mode, JSON headers, broker address known, no
+ * sendMessage hooks). Returns false, having done nothing, otherwise.
+ *
+ * @throws what checkForbidden hooks throw (a failed attempt)
+ */
+export function sendKernelTo(
+  env: KernelEnv,
+  p: PreparedMessage,
+  mq: MessageQueue,
+  mode: CommunicationMode,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  sink: AttemptSink<SendResult | undefined>,
+): boolean {
+  if (
+    mode === "ONEWAY" || env.serializeType !== 0 || env.remoting.invokeJsonTo === undefined ||
+    env.hooks.hasSendMessageHook
+  ) return false;
+  const brokerAddr = env.findBrokerAddress(mq.brokerName);
+  if (brokerAddr === undefined) return false;
+  const addr = env.vipChannel ? vipAddress(brokerAddr) : brokerAddr;
+  checkForbidden(env, p, mq, mode, addr);
+  invokeSend(env, p, mq, addr, timeoutMs, signal, new SendCall(env, mq, p.msgId, addr, sink));
+  return true;
+}
+
+function checkForbidden(
+  env: KernelEnv,
+  p: PreparedMessage,
+  mq: MessageQueue,
+  mode: CommunicationMode,
+  addr: string,
+): void {
+  const hooks = env.hooks;
+  if (!hooks.hasCheckForbidden) return;
+  hooks.checkForbidden({
+    nameServer: env.nameServer(),
+    group: env.header.group,
+    communicationMode: mode,
+    brokerAddr: addr,
+    message: p.message,
+    queue: mq,
+    unitMode: false,
+  });
+}
+
+/** Write the request through the JSON fast path; the answer is mapped by `call` as it arrives. */
+function invokeSend(
+  env: KernelEnv,
+  p: PreparedMessage,
+  mq: MessageQueue,
+  addr: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  call: SendCall,
+): void {
+  const remoting = env.remoting;
+  remoting.invokeJsonTo!.call(
+    remoting,
+    addr,
+    p.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2,
+    LanguageCode.OTHER,
+    MQVersion.V4_9_4,
+    (env.header.writer ??= new SendHeaderWriter(env.header)).prepare(
+      p,
+      mq.queueId,
+      mq.brokerName,
+      Date.now(),
+    ),
+    p.sendBody,
+    timeoutMs,
+    signal,
+    call,
+  );
+}
+
 function sendToBroker(
   env: KernelEnv,
   p: PreparedMessage,
@@ -211,17 +290,7 @@ function sendToBroker(
 ): Promise<SendResult | undefined> {
   const addr = env.vipChannel ? vipAddress(brokerAddr) : brokerAddr;
   const hooks = env.hooks;
-  if (hooks.hasCheckForbidden) {
-    hooks.checkForbidden({
-      nameServer: env.nameServer(),
-      group: env.header.group,
-      communicationMode: mode,
-      brokerAddr: addr,
-      message: p.message,
-      queue: mq,
-      unitMode: false,
-    });
-  }
+  checkForbidden(env, p, mq, mode, addr);
   let ctx: SendMessageContext | undefined;
   if (hooks.hasSendMessageHook) {
     ctx = {
@@ -236,33 +305,14 @@ function sendToBroker(
     };
     hooks.before(ctx);
   }
-  const code = p.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2;
   const remoting = env.remoting;
-  const direct = remoting.invokeJsonTo;
-  if (mode !== "ONEWAY" && env.serializeType === 0 && direct !== undefined) {
-    // The answer is mapped as it arrives: one promise per attempt, no reaction in between.
+  if (mode !== "ONEWAY" && env.serializeType === 0 && remoting.invokeJsonTo !== undefined) {
     const call = new SendCall(env, mq, p.msgId, addr);
-    direct.call(
-      remoting,
-      addr,
-      code,
-      LanguageCode.OTHER,
-      MQVersion.V4_9_4,
-      (env.header.writer ??= new SendHeaderWriter(env.header)).prepare(
-        p,
-        mq.queueId,
-        mq.brokerName,
-        Date.now(),
-      ),
-      p.sendBody,
-      timeoutMs,
-      signal,
-      call,
-    );
-    return ctx === undefined ? call.promise : withAfterHooks(call.promise, ctx, hooks);
+    invokeSend(env, p, mq, addr, timeoutMs, signal, call);
+    return ctx === undefined ? call.promise! : withAfterHooks(call.promise!, ctx, hooks);
   }
   const request: RemotingCommand = {
-    code,
+    code: p.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2,
     language: LanguageCode.OTHER,
     version: MQVersion.V4_9_4,
     opaque: 0,

@@ -9,10 +9,11 @@ import type { MQFaultStrategy } from "../fault/fault-strategy.ts";
 import type { TopicPublishInfo } from "../route/publish-info.ts";
 import type { MessageQueue } from "../route/message-queue.ts";
 import type { ProducerEvents } from "./events.ts";
-import { type KernelEnv, sendKernel } from "./kernel.ts";
+import { type KernelEnv, sendKernel, sendKernelTo } from "./kernel.ts";
 import type { PreparedMessage } from "./message.ts";
 import {
   asyncRetryPolicy,
+  type AttemptSink,
   type RetryInfo,
   type SendLoopDeps,
   type SendLoopPolicy,
@@ -124,6 +125,16 @@ export class SendJob implements SendLoopDeps<SendResult | undefined>, SendLoopPo
   /** One kernel attempt. */
   attempt(queue: MessageQueue, timeoutMs: number): Promise<SendResult | undefined> {
     return sendKernel(this.#env, this.#p, queue, this.#mode, timeoutMs, this.#signal);
+  }
+
+  /** One kernel attempt reporting to `sink`, when the kernel's plain path applies. */
+  attemptTo(
+    queue: MessageQueue,
+    timeoutMs: number,
+    _attemptIndex: number,
+    sink: AttemptSink<SendResult | undefined>,
+  ): boolean {
+    return sendKernelTo(this.#env, this.#p, queue, this.#mode, timeoutMs, this.#signal, sink);
   }
 
   /** Java feeds the fault strategy only from sendDefaultImpl, not from queue/selector sends. */

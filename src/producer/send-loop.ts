@@ -38,10 +38,29 @@ export interface SendLoopDeps<R> {
   select(lastBrokerName: string | undefined): MessageQueue;
   /** One attempt with `timeoutMs` left. */
   attempt(queue: MessageQueue, timeoutMs: number, attemptIndex: number): Promise<R>;
+  /**
+   * Optional: start the first attempt with its outcome going to `sink` (once, possibly from I/O
+   * later) instead of a promise, so the common send costs one promise in all. Returns false when
+   * it cannot (nothing started, `sink` untouched): the loop then calls {@link attempt}.
+   */
+  attemptTo?(
+    queue: MessageQueue,
+    timeoutMs: number,
+    attemptIndex: number,
+    sink: AttemptSink<R>,
+  ): boolean;
   /** Fault strategy feedback. */
   updateFaultItem(brokerName: string, latencyMs: number, isolation: boolean): void;
   /** Called before retrying, with why. */
   onRetry?(info: RetryInfo): void;
+}
+
+/** Receives one attempt's outcome (see {@link SendLoopDeps.attemptTo}); never throws. */
+export interface AttemptSink<R> {
+  /** The attempt produced `r`. */
+  ok(r: R): void;
+  /** The attempt failed with `e`. */
+  fail(e: unknown): void;
 }
 
 /** Why an attempt is retried. */
@@ -109,7 +128,7 @@ function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
-/** Where a send's attempts stand (shared by the inline first attempt and the loop). */
+/** Where a send's attempts stand (shared by the first attempt and the loop). */
 interface LoopState<R> {
   readonly begin: number;
   attempts: SendAttempt[] | undefined;
@@ -119,14 +138,97 @@ interface LoopState<R> {
   times: number;
 }
 
+// Shared promise executor (see LoopRun.open): no closure per send.
+type Settlers = { resolve(r: unknown): void; reject(e: unknown): void };
+let capturing: Settlers | undefined;
+function captureRun(resolve: (r: never) => void, reject: (e: unknown) => void): void {
+  capturing!.resolve = resolve;
+  capturing!.reject = reject;
+}
+
+/**
+ * One send: its {@link LoopState}, the promise it resolves, and the sink of its first attempt,
+ * in one object. The first attempt's outcome is booked and handed to the caller synchronously
+ * (one promise per send); anything else continues in {@link continueLoop}.
+ */
+class LoopRun<R extends SendResult | undefined> implements LoopState<R>, AttemptSink<R> {
+  readonly begin: number;
+  attempts: SendAttempt[] | undefined = undefined;
+  lastBroker: string | undefined = undefined;
+  notOk: R | undefined = undefined;
+  times = 0;
+  resolve!: (r: R | Promise<R>) => void;
+  reject!: (e: unknown) => void;
+  readonly #deps: SendLoopDeps<R>;
+  readonly #policy: SendLoopPolicy;
+  readonly #outcome: SendOutcome<R> | undefined;
+  #queue: MessageQueue | undefined;
+  #start = 0;
+
+  constructor(
+    deps: SendLoopDeps<R>,
+    policy: SendLoopPolicy,
+    begin: number,
+    outcome: SendOutcome<R> | undefined,
+  ) {
+    this.#deps = deps;
+    this.#policy = policy;
+    this.begin = begin;
+    this.#outcome = outcome;
+  }
+
+  /** The promise of the send, whose first attempt on `queue` starts at `start`. */
+  open(queue: MessageQueue, start: number): Promise<R> {
+    this.#queue = queue;
+    this.#start = start;
+    capturing = this as Settlers;
+    const promise = new Promise<R>(captureRun);
+    capturing = undefined;
+    return promise;
+  }
+
+  ok(r: R): void {
+    const outcome = this.#outcome;
+    try {
+      if (!afterSuccess(this.#deps, this.#policy, this, this.#queue!, this.#start, r)) {
+        this.resolve(withOutcome(continueLoop(this.#deps, this.#policy, this), outcome));
+        return;
+      }
+      this.resolve(outcome === undefined ? r : outcome.succeeded(r));
+    } catch (e) {
+      this.reject(e);
+    }
+  }
+
+  fail(e: unknown): void {
+    const outcome = this.#outcome;
+    try {
+      afterFailure(this.#deps, this.#policy, this, this.#queue!, this.#start, e);
+    } catch (end) {
+      if (outcome === undefined) this.reject(end);
+      else {
+        try {
+          outcome.failed(end);
+        } catch (failed) {
+          this.reject(failed);
+        }
+      }
+      return;
+    }
+    this.resolve(withOutcome(continueLoop(this.#deps, this.#policy, this), outcome));
+  }
+}
+
 /**
  * Run the attempts of one send.
  *
- * The first attempt runs without a suspended async frame (one promise reaction instead): most
- * sends succeed at once. Anything else continues in {@link continueLoop}.
+ * The first attempt reports straight to the send's own promise (through
+ * {@link SendLoopDeps.attemptTo} when available): most sends succeed at once. Anything else
+ * continues in {@link continueLoop}.
  *
  * @param deps clock, selection, attempt, fault feedback
  * @param policy budget and retry rules
+ * @param outcome the caller's bookkeeping, run before the send settles
  * @returns the attempt's value (SendResult, or undefined for one-way)
  * @throws TimeoutError when the budget ran out (cause: SendFailedError of the attempts so far);
  *   SendFailedError when every attempt failed; a non-retriable attempt error as is
@@ -136,14 +238,8 @@ export function runSendLoop<R extends SendResult | undefined>(
   policy: SendLoopPolicy,
   outcome?: SendOutcome<R>,
 ): Promise<R> {
-  const state: LoopState<R> = {
-    begin: policy.begin ?? deps.now(),
-    attempts: undefined,
-    lastBroker: undefined,
-    notOk: undefined,
-    times: 0,
-  };
-  if (policy.maxAttempts < 1) return withOutcome(continueLoop(deps, policy, state), outcome);
+  const run = new LoopRun(deps, policy, policy.begin ?? deps.now(), outcome);
+  if (policy.maxAttempts < 1) return withOutcome(continueLoop(deps, policy, run), outcome);
   let queue: MessageQueue;
   try {
     queue = deps.select(undefined);
@@ -151,34 +247,20 @@ export function runSendLoop<R extends SendResult | undefined>(
     // As the loop: a failing selection ends the send.
     return withOutcome(Promise.reject(e), outcome);
   }
-  state.lastBroker = queue.brokerName;
+  run.lastBroker = queue.brokerName;
   // Without an earlier begin, the first attempt starts when the loop does (no second clock read).
-  const start = policy.begin === undefined ? state.begin : deps.now();
-  const left = policy.timeoutMs - (start - state.begin);
-  if (left <= 0) return withOutcome(finish(deps, policy, state, true), outcome);
-  let sent: Promise<R>;
+  const start = policy.begin === undefined ? run.begin : deps.now();
+  const left = policy.timeoutMs - (start - run.begin);
+  if (left <= 0) return withOutcome(finish(deps, policy, run, true), outcome);
+  const promise = run.open(queue, start);
   try {
-    sent = deps.attempt(queue, left, 0);
+    if (deps.attemptTo === undefined || !deps.attemptTo(queue, left, 0, run)) {
+      deps.attempt(queue, left, 0).then((r) => run.ok(r), (e) => run.fail(e));
+    }
   } catch (e) {
-    sent = Promise.reject(e); // a throwing attempt is a failed attempt
+    run.fail(e); // a throwing attempt is a failed attempt
   }
-  return sent.then(
-    (r) => {
-      if (!afterSuccess(deps, policy, state, queue, start, r)) {
-        return withOutcome(continueLoop(deps, policy, state), outcome);
-      }
-      return outcome === undefined ? r : outcome.succeeded(r);
-    },
-    (e) => {
-      try {
-        afterFailure(deps, policy, state, queue, start, e);
-      } catch (end) {
-        if (outcome === undefined) throw end;
-        return outcome.failed(end);
-      }
-      return withOutcome(continueLoop(deps, policy, state), outcome);
-    },
-  );
+  return promise;
 }
 
 /**

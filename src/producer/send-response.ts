@@ -12,6 +12,7 @@ import type { ResponseSink } from "../remoting/_pending.ts";
 import { type HeaderTokens, nameBytes } from "../remoting/_header_tokens.ts";
 import type { MessageQueue } from "../route/message-queue.ts";
 import type { SendResult, SendStatus } from "./types.ts";
+import type { AttemptSink } from "./send-loop.ts";
 
 /** What the sink needs of the kernel environment. */
 export interface TopicNames {
@@ -158,29 +159,57 @@ function capture(
  * mapping ({@link processSendResponse}).
  */
 export class SendCall implements ResponseSink {
-  readonly promise: Promise<SendResult | undefined>;
+  /** Settles with the mapped answer; undefined when a sink receives it instead. */
+  readonly promise: Promise<SendResult | undefined> | undefined;
   resolve!: (result: SendResult | undefined) => void;
   reject!: (error: unknown) => void;
   readonly #env: TopicNames;
   readonly #mq: MessageQueue;
   readonly #msgId: string;
   readonly #addr: string;
+  readonly #sink: AttemptSink<SendResult | undefined> | undefined;
 
-  constructor(env: TopicNames, mq: MessageQueue, msgId: string, addr: string) {
+  /**
+   * @param env namespace handling
+   * @param mq the queue sent to (wire topic)
+   * @param msgId client id(s) for the result
+   * @param addr the broker's address
+   * @param sink receives the outcome instead of {@link promise} (the send loop's first attempt)
+   */
+  constructor(
+    env: TopicNames,
+    mq: MessageQueue,
+    msgId: string,
+    addr: string,
+    sink?: AttemptSink<SendResult | undefined>,
+  ) {
     this.#env = env;
     this.#mq = mq;
     this.#msgId = msgId;
     this.#addr = addr;
-    capturing = this;
-    this.promise = new Promise(capture);
-    capturing = undefined;
+    if (sink === undefined) {
+      capturing = this;
+      this.promise = new Promise(capture);
+      capturing = undefined;
+    } else this.promise = undefined;
+    this.#sink = sink;
+  }
+
+  #ok(result: SendResult | undefined): void {
+    if (this.#sink !== undefined) this.#sink.ok(result);
+    else this.resolve(result);
+  }
+
+  #fail(error: unknown): void {
+    if (this.#sink !== undefined) this.#sink.fail(error);
+    else this.reject(error);
   }
 
   onResponse(res: RemotingCommand): void {
     // Called from the socket's data handler: whatever happens is the promise's, never thrown.
     try {
       const mq = this.#mq;
-      this.resolve(
+      this.#ok(
         processSendResponse(
           res,
           { topic: this.#env.userTopic(mq.topic), brokerName: mq.brokerName, queueId: mq.queueId },
@@ -189,7 +218,7 @@ export class SendCall implements ResponseSink {
         ),
       );
     } catch (e) {
-      this.reject(e);
+      this.#fail(e);
     }
   }
 
@@ -206,14 +235,14 @@ export class SendCall implements ResponseSink {
         this.#msgId,
       );
     } catch (e) {
-      this.reject(e);
+      this.#fail(e);
       return;
     }
     if (result === undefined) this.onResponse(t.toCommand(body));
-    else this.resolve(result);
+    else this.#ok(result);
   }
 
   onError(error: Error): void {
-    this.reject(error);
+    this.#fail(error);
   }
 }

@@ -292,12 +292,15 @@ export function equalAt(b: Uint8Array, s: number, e: number, name: Uint8Array): 
   return true;
 }
 
+const CODE_ARRAYS: number[][] = [];
+
 /** Printable-ASCII bytes `b[s, e)` as a string. */
 function ascii(b: Uint8Array, s: number, e: number): string {
   const len = e - s;
   if (len === 0) return "";
   if (len <= 64) {
-    const codes: number[] = new Array(len);
+    // One code array per length, reused: only the string is allocated.
+    const codes = CODE_ARRAYS[len] ??= new Array(len).fill(0);
     for (let i = 0; i < len; i++) codes[i] = b[s + i];
     return String.fromCharCode.apply(null, codes);
   }

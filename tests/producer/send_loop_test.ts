@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { runSendLoop, type SendLoopPolicy, syncRetryPolicy } from "../../src/producer/send-loop.ts";
+import {
+  type AttemptSink,
+  runSendLoop,
+  type SendLoopPolicy,
+  syncRetryPolicy,
+} from "../../src/producer/send-loop.ts";
 import type { MessageQueue, SendResult } from "../../src/producer/types.ts";
 import {
   BrokerError,
@@ -128,4 +133,70 @@ Deno.test("retry policy: Java 4.9 codes plus SYSTEM_BUSY, transport errors", () 
   }
   assert.equal(syncRetryPolicy(new ConnectionError("x", "y")), true);
   assert.equal(syncRetryPolicy(new Error("hook")), false);
+});
+
+Deno.test("send loop: a first attempt through attemptTo settles the send as attempt would", async () => {
+  type Outcome = (b: string, left: number) => SendResult | Error;
+  // Each case runs twice: once through promises (attempt), once through the sink (attemptTo),
+  // with the sink called synchronously or later; the outcomes and fault feedback must match.
+  const cases: { outcomes: Outcome[]; costs: number[]; p?: Partial<SendLoopPolicy> }[] = [
+    { outcomes: [(b) => ok(b)], costs: [5] },
+    { outcomes: [() => new BrokerError(1, "x", "a:1"), (b) => ok(b)], costs: [10, 20] },
+    { outcomes: [() => new BrokerError(3, "bad", "a:1")], costs: [1] },
+    {
+      outcomes: [(b) => ok(b, "FLUSH_DISK_TIMEOUT"), (b) => ok(b)],
+      costs: [1, 1],
+      p: { retryNotOk: true },
+    },
+    {
+      outcomes: [() => new ConnectionError("a:1", "x"), () => new ConnectionError("b:1", "y")],
+      costs: [1, 1],
+      p: { maxAttempts: 2 },
+    },
+  ];
+  const settle = (p: Promise<SendResult>) =>
+    p.then(
+      (value) => ({ value }),
+      (e: Error) => ({ error: e.constructor.name, message: e.message }),
+    );
+  for (const c of cases) {
+    const reference = harness(c.outcomes, c.costs);
+    const expected = await settle(runSendLoop(reference.deps, policy(c.p)));
+    for (const later of [false, true]) {
+      const h = harness(c.outcomes, c.costs);
+      let direct = 0;
+      const deps = {
+        ...h.deps,
+        attemptTo(
+          q: MessageQueue,
+          left: number,
+          n: number,
+          sink: AttemptSink<SendResult>,
+        ): boolean {
+          direct++;
+          const run = (): void => {
+            h.deps.attempt(q, left, n).then((r) => sink.ok(r), (e) => sink.fail(e));
+          };
+          if (later) setTimeout(run, 1);
+          else run();
+          return true;
+        },
+      };
+      assert.deepEqual(await settle(runSendLoop(deps, policy(c.p))), expected);
+      assert.equal(direct, 1, "only the first attempt goes through the sink");
+      assert.deepEqual(h.faults, reference.faults);
+    }
+  }
+  // attemptTo declining (false) or throwing: the loop falls back to attempt / fails the attempt.
+  const declined = harness([(b) => ok(b)], [1]);
+  const r = await runSendLoop({ ...declined.deps, attemptTo: () => false }, policy());
+  assert.equal(r.status, "SEND_OK");
+  const thrown = harness([(b) => ok(b)], [1, 1]);
+  const r2 = await runSendLoop({
+    ...thrown.deps,
+    attemptTo: () => {
+      throw new ConnectionError("a:1", "boom");
+    },
+  }, policy());
+  assert.equal(r2.queue.brokerName, "b", "the throwing first attempt counted as failed on a");
 });

@@ -43,6 +43,25 @@ Deno.test("send response read from tokens settles exactly as the decoded command
     viaTokens.onTokens(tokens, undefined);
     const viaCommand = new SendCall(names, mq, "UNIQ1", "127.0.0.1:10911");
     viaCommand.onResponse(decodeJsonHeader(bytes, 0, bytes.length, undefined));
-    assert.deepEqual(await settle(viaTokens.promise), await settle(viaCommand.promise), text);
+    const expected = await settle(viaCommand.promise!);
+    assert.deepEqual(await settle(viaTokens.promise!), expected, text);
+    // With a sink (the send loop's first attempt) instead of a promise: the same outcome.
+    const sunk: unknown[] = [];
+    const viaSink = new SendCall(names, mq, "UNIQ1", "127.0.0.1:10911", {
+      ok: (r) => sunk.push({ value: r }),
+      fail: (e) => sunk.push(e),
+    });
+    assert.equal(viaSink.promise, undefined);
+    viaSink.onTokens(tokens, undefined);
+    assert.equal(sunk.length, 1);
+    assert.deepEqual(
+      await settle(
+        sunk[0] instanceof Error
+          ? Promise.reject(sunk[0])
+          : Promise.resolve((sunk[0] as { value: unknown }).value),
+      ),
+      expected,
+      text,
+    );
   }
 });
