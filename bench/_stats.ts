@@ -83,7 +83,7 @@ export interface RunStats {
   /** Resident set size after the run (after a GC when available), bytes. */
   rssAfter: number;
   /**
-   * Resident set size sampled (after a GC) once 10% of the messages were sent, when the run was
+   * Resident set size sampled (no forced GC) once 10% of the messages were sent, when the run was
    * split to tell a one-time plateau (heap and allocator growth) from per-message growth.
    */
   rssAt10?: number;
