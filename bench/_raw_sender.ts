@@ -27,6 +27,11 @@ export interface RawSenderOptions {
   topic?: string;
   /** Queues of the topic; connection i sends to queue i % queues (default 4). */
   queues?: number;
+  /**
+   * Tags of the message (default none). Pass what the compared clients send, so the broker does
+   * the same work for every client's messages.
+   */
+  tags?: string;
   /** Header encoding (default `"json"`, what the Java client sends). */
   serializeType?: "json" | "binary";
 }
@@ -70,7 +75,8 @@ function template(o: RawSenderOptions, queueId: number): Template {
     f: "0",
     g: String(Date.now()),
     h: "0",
-    i: "UNIQ_KEY\u00017F0000014E200BADCAFE05F5E1000001\u0002WAIT\u0001true",
+    i: (o.tags ? `TAGS\u0001${o.tags}\u0002` : "") +
+      "UNIQ_KEY\u00017F0000014E200BADCAFE05F5E1000001\u0002WAIT\u0001true",
     j: "0",
     k: "false",
     m: "false",

@@ -87,6 +87,8 @@ export interface RunStats {
    * split to tell a one-time plateau (heap and allocator growth) from per-message growth.
    */
   rssAt10?: number;
+  /** CPU of the cluster process per message, µs, when it runs locally and Linux tells. */
+  serverCpuUsPerMsg?: number;
 }
 
 /** Messages per second of a run. */
@@ -260,6 +262,23 @@ export function textBody(size: number, seed: number): Uint8Array {
 export function mainThreadCpuMs(): number | undefined {
   try {
     const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10; // utime + stime in ticks of 10 ms
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time of another process in ms (Linux `/proc/<pid>/stat`, all its threads), or undefined
+ * where unavailable. Used to show how busy the cluster process is during a run.
+ *
+ * @param pid the process
+ * @returns utime + stime, in ms
+ */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(f[11]) + Number(f[12])) * 10; // utime + stime in ticks of 10 ms
   } catch {

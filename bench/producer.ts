@@ -9,7 +9,9 @@
  *
  * The cluster runs in another process (scripts/cluster.ts, same runtime, one broker) unless
  * `ROCKETMQ_NAMESRV` is set. CPU is this process's `process.cpuUsage()` delta divided by N, so it
- * is client CPU only. Loopback only; every loop is bounded; the process exits by itself.
+ * is client CPU only; "server CPU" is the cluster process's (Linux `/proc`), which shows when the
+ * broker, not the client, is what limits a run (two cores are shared by both processes).
+ * Loopback only; every loop is bounded; the process exits by itself.
  *
  * Flags: `--messages N` (default 100000), `--concurrency 1,8,64`, `--size 1024`, `--warmup N`,
  * `--repeat R` (median of R measured runs, default 1), `--clients ours,ali-ons,raw`, `--topic T`.
@@ -36,6 +38,7 @@ import {
   formatTable,
   LatencyHistogram,
   mib,
+  processCpuMs,
   ratio,
   rss,
   runConcurrent,
@@ -43,6 +46,9 @@ import {
   startMeter,
   throughput,
 } from "./_stats.ts";
+
+/** The spawned cluster's pid, for its CPU per message (undefined with ROCKETMQ_NAMESRV). */
+let serverPid: number | undefined;
 
 /** Flags of scripts/cluster.ts: one broker (all clients hit the same one), small retention. */
 const CLUSTER_ARGS = ["--brokers", "1", "--max-stored", "1000"];
@@ -145,7 +151,15 @@ async function runRaw(
   messages: number,
   c: number,
 ): Promise<RunOutcome> {
-  const r = await runRawSender({ address, frames: messages, window: c, bodySize: size, topic });
+  // The same message as the other clients send (1 KiB body, tags "bench").
+  const r = await runRawSender({
+    address,
+    frames: messages,
+    window: c,
+    bodySize: size,
+    topic,
+    tags: "bench",
+  });
   return { ok: r.acked, failed: r.errors, p50Ms: r.p50Ms, p99Ms: r.p99Ms };
 }
 
@@ -180,6 +194,7 @@ async function measureOnce(
 ): Promise<RunStats> {
   histogram.reset();
   const meter = startMeter(client, concurrency);
+  const server0 = serverPid === undefined ? undefined : processCpuMs(serverPid);
   let result: RunOutcome;
   let rssAt10: number | undefined;
   if (splitForRss) {
@@ -201,6 +216,10 @@ async function measureOnce(
     result = await run(opts.messages, histogram);
   }
   const stats = meter.finish(result.ok, result.failed, histogram);
+  const server1 = serverPid === undefined ? undefined : processCpuMs(serverPid);
+  if (server0 !== undefined && server1 !== undefined && stats.messages > 0) {
+    stats.serverCpuUsPerMsg = ((server1 - server0) * 1000) / stats.messages;
+  }
   stats.rssAt10 = rssAt10;
   // The raw sender keeps its own histogram and reports percentiles.
   if (result.p50Ms !== undefined) stats.p50Ms = result.p50Ms;
@@ -215,7 +234,7 @@ async function measureOnce(
 }
 
 function row(s: RunStats | undefined, client: string, c: number): string[] {
-  if (s === undefined) return [client, String(c), "n/a", "", "", "", "", "", ""];
+  if (s === undefined) return [client, String(c), "n/a", "", "", "", "", "", "", ""];
   return [
     client,
     String(c),
@@ -223,6 +242,7 @@ function row(s: RunStats | undefined, client: string, c: number): string[] {
     s.p50Ms.toFixed(3),
     s.p99Ms.toFixed(3),
     s.cpuUsPerMsg.toFixed(1),
+    s.serverCpuUsPerMsg === undefined ? "n/a" : s.serverCpuUsPerMsg.toFixed(1),
     mib(s.rssBefore),
     mib(s.rssAfter),
     String(s.failures),
@@ -233,6 +253,7 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const envNamesrv = process.env.ROCKETMQ_NAMESRV;
   const cluster = envNamesrv ? undefined : await spawnCluster(CLUSTER_ARGS);
+  serverPid = cluster?.pid;
   const nameServer = envNamesrv ?? cluster!.namesrvAddr;
   const histogram = new LatencyHistogram();
   const results = new Map<string, RunStats | undefined>();
@@ -329,6 +350,7 @@ async function main(): Promise<void> {
         "p50 ms",
         "p99 ms",
         "CPU µs/msg",
+        "server CPU µs/msg",
         "RSS MB before",
         "after",
         "failed",
