@@ -11,6 +11,7 @@ const MAX_BATCH_BYTES = 1024 * 1024;
 /** Size of a {@link FrameSlab} slab; frames above a quarter of it get a buffer of their own. */
 const SLAB_BYTES = 256 * 1024;
 const EMPTY = new Uint8Array(0);
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * Carves frame buffers out of large slabs, one after the other. Consecutive frames of a slab are
@@ -90,7 +91,14 @@ export class Connection {
   #resolveClosed!: (error: Error | undefined) => void;
   #socketClosed = false;
   // Bound once per connection so the hot path allocates no closures.
-  #flushTask = (): void => this.#flush();
+  #flushTask = (): void => {
+    // Run as a promise reaction: a throw must close the connection, not become a rejection.
+    try {
+      this.#flush();
+    } catch (err) {
+      this.close(asError(err));
+    }
+  };
   #writeDone = (): void => this.#afterWrite();
   #writeFailed = (err: unknown): void => this.close(asError(err));
 
@@ -161,7 +169,9 @@ export class Connection {
     this.#queuedSeq += length;
     if (!this.#scheduled && !this.#writing) {
       this.#scheduled = true;
-      queueMicrotask(this.#flushTask);
+      // A resolved promise's reaction: cheaper than queueMicrotask on Node (no async resource
+      // per call), the same microtask timing everywhere.
+      RESOLVED.then(this.#flushTask);
     }
   }
 

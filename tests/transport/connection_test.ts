@@ -156,3 +156,17 @@ Deno.test("Connection.open wires the transport and handles a close before it ret
   assert.equal(await conn.closed, undefined);
   assert.equal(closes, 1);
 });
+
+Deno.test("a socket write that throws closes the connection with that error", async () => {
+  const socket = new FakeSocket();
+  socket.write = () => {
+    throw new Error("write exploded");
+  };
+  const c = new Connection(socket, () => {});
+  c.send(frame(1));
+  await tick();
+  assert.equal(c.isClosed, true);
+  assert.equal(socket.closeCalls, 1);
+  c.socketClosed(undefined);
+  assert.equal((await c.closed)?.message, "write exploded");
+});
