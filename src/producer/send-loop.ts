@@ -164,6 +164,7 @@ class LoopRun<R extends SendResult | undefined> implements LoopState<R>, Attempt
   readonly #outcome: SendOutcome<R> | undefined;
   #queue: MessageQueue | undefined;
   #start = 0;
+  #settled = false;
 
   constructor(
     deps: SendLoopDeps<R>,
@@ -188,6 +189,8 @@ class LoopRun<R extends SendResult | undefined> implements LoopState<R>, Attempt
   }
 
   ok(r: R): void {
+    if (this.#settled) return;
+    this.#settled = true;
     const outcome = this.#outcome;
     try {
       if (!afterSuccess(this.#deps, this.#policy, this, this.#queue!, this.#start, r)) {
@@ -201,6 +204,9 @@ class LoopRun<R extends SendResult | undefined> implements LoopState<R>, Attempt
   }
 
   fail(e: unknown): void {
+    // At most one outcome per first attempt: a second would run the loop twice.
+    if (this.#settled) return;
+    this.#settled = true;
     const outcome = this.#outcome;
     try {
       afterFailure(this.#deps, this.#policy, this, this.#queue!, this.#start, e);

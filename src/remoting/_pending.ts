@@ -182,14 +182,17 @@ export class PendingRequest {
     sink.onTokens(tokens, body);
   }
 
-  /** Fail with `error` (connection lost, client closed). */
+  /** Fail with `error` (connection lost, client closed); a no-op once settled. */
   fail(error: Error): void {
+    // Callers walk a snapshot of the table: an earlier entry's outcome may have settled this one.
+    if (this.table.pending.get(this.opaque) !== this) return;
     this.#detach();
     this.#reject(error);
   }
 
-  /** The deadline passed. */
+  /** The deadline passed; a no-op once settled. */
   expire(): void {
+    if (this.table.pending.get(this.opaque) !== this) return;
     this.#detach();
     this.#reject(
       new TimeoutError(

@@ -332,12 +332,14 @@ export class RemotingClient {
     this.#timerAt = Infinity;
     const now = performance.now();
     let next = Infinity;
-    for (const channel of this.#channels.values()) {
+    for (const channel of [...this.#channels.values()]) {
       for (const entry of channel.pending.values()) {
         if (entry.deadline <= now) entry.expire();
         else if (entry.deadline < next) next = entry.deadline;
       }
     }
-    if (next !== Infinity && !this.#closed) this.#arm(next);
+    // An expiry's sink may have sent a new request synchronously (a retry), arming the timer
+    // for its own deadline: keep that one when it is earlier.
+    if (next !== Infinity && !this.#closed && next < this.#timerAt) this.#arm(next);
   }
 }

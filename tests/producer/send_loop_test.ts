@@ -200,3 +200,35 @@ Deno.test("send loop: a first attempt through attemptTo settles the send as atte
   }, policy());
   assert.equal(r2.queue.brokerName, "b", "the throwing first attempt counted as failed on a");
 });
+
+Deno.test("send loop: a first-attempt sink settled twice runs the loop once", async () => {
+  const h = harness([(b) => ok(b)], [1, 1]);
+  let exits = 0;
+  const outcome = {
+    succeeded: (r: SendResult): SendResult => {
+      exits++;
+      return r;
+    },
+    failed: (e: unknown): never => {
+      exits++;
+      throw e;
+    },
+  };
+  const r = await runSendLoop(
+    {
+      ...h.deps,
+      attemptTo(_q: MessageQueue, _left: number, _n: number, sink: AttemptSink<SendResult>) {
+        sink.fail(new ConnectionError("a:1", "lost"));
+        sink.fail(new ConnectionError("a:1", "lost again"));
+        sink.ok(ok("a"));
+        return true;
+      },
+    },
+    policy(),
+    outcome,
+  );
+  assert.equal(r.queue.brokerName, "b", "one retry, on the other broker");
+  assert.equal(h.lefts.length, 1, "exactly one further attempt");
+  assert.equal(exits, 1, "the caller's bookkeeping ran once");
+  assert.deepEqual(h.faults.map((f) => f[0]), ["a", "b"]);
+});

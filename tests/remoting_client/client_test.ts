@@ -312,3 +312,35 @@ Deno.test("requests time out while connecting; close() waits for the attempt and
   await closing;
   assert.equal(socket.closes, 1, "a socket opened after close() is closed at once");
 });
+
+Deno.test("a request sent from an expiring request's sink keeps its own deadline", () =>
+  withClient(async (client, responder) => {
+    const order: string[] = [];
+    let done!: () => void;
+    const finished = new Promise<void>((r) => (done = r));
+    // A long request keeps the sweep's "next deadline" far away.
+    client.invokeJsonTo(responder.address, SILENT, 0, 0, "{}", undefined, 3000, undefined, {
+      onResponse: () => order.push("long answered"),
+      onError: () => {
+        order.push("long expired");
+        done();
+      },
+    });
+    const retry = {
+      onResponse: () => order.push("retry answered"),
+      onError: () => {
+        order.push("retry expired");
+        done();
+      },
+    };
+    // Its sink sends the next request synchronously, as the send loop's retry does.
+    client.invokeJsonTo(responder.address, SILENT, 0, 0, "{}", undefined, 30, undefined, {
+      onResponse: () => order.push("first answered"),
+      onError: () => {
+        order.push("first expired");
+        client.invokeJsonTo(responder.address, SILENT, 0, 0, "{}", undefined, 60, undefined, retry);
+      },
+    });
+    await finished;
+    assert.deepEqual(order, ["first expired", "retry expired"], "the retry expired first");
+  }));

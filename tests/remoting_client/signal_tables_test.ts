@@ -74,3 +74,31 @@ Deno.test("sink: every outcome reaches the sink once, and no promise is made", (
   assert.deepEqual(outcomes, ["response 1", "Error", "TimeoutError", "AbortedError"]);
   assert.equal(t.pending.size, 0);
 });
+
+Deno.test("an entry settled by its signal is not settled again by a later fail or expire", () => {
+  const controller = new AbortController();
+  const t = table(99);
+  const outcomes: string[] = [];
+  const entry = new PendingRequest(
+    t,
+    7,
+    10,
+    1000,
+    performance.now() + 1000,
+    controller.signal,
+    {
+      onResponse: () => outcomes.push("response"),
+      onError: (e) => outcomes.push(e.constructor.name),
+    },
+  );
+  // As Channel#die or the sweep do: a snapshot taken before an earlier entry's outcome ran.
+  const snapshot = t.pending.values();
+  controller.abort();
+  for (const e of snapshot) {
+    e.fail(new Error("connection lost"));
+    e.expire();
+  }
+  assert.deepEqual(outcomes, ["AbortedError"]);
+  assert.equal(t.pending.size, 0);
+  assert.equal(entry.table, t);
+});
