@@ -74,7 +74,6 @@ export class SendHeaderWriter implements JsonFieldsWriter {
   #tail: Uint8Array = F;
   #queueId = 0;
   #sysFlag = 0;
-  #born = 0;
   #flag = 0;
   #props = "";
   /**
@@ -85,6 +84,9 @@ export class SendHeaderWriter implements JsonFieldsWriter {
   #propsJson: Uint8Array | undefined;
   #propsHead: Uint8Array = F;
   #propsTail: Uint8Array = F;
+  /** Decimal digits of the last bornTimestamp: sends of the same millisecond reuse them. */
+  #bornDigits: Uint8Array = F;
+  #bornDigitsOf = NaN;
 
   /** @param k the producer's header constants */
   constructor(k: HeaderConstants) {
@@ -130,7 +132,12 @@ export class SendHeaderWriter implements JsonFieldsWriter {
     this.#tail = tail;
     this.#queueId = queueId;
     this.#sysFlag = p.sysFlag;
-    this.#born = bornTimestamp;
+    if (bornTimestamp !== this.#bornDigitsOf) {
+      const digits = new Uint8Array(intLength(bornTimestamp));
+      writeInt(digits, 0, bornTimestamp);
+      this.#bornDigits = digits;
+      this.#bornDigitsOf = bornTimestamp;
+    }
     this.#flag = p.flag;
     let propsBytes: number;
     if (p.propsHead !== undefined && p.propsTail !== undefined) {
@@ -155,7 +162,7 @@ export class SendHeaderWriter implements JsonFieldsWriter {
       }
     }
     this.byteLength = head.length + intLength(queueId) + F.length + intLength(p.sysFlag) +
-      G.length + intLength(bornTimestamp) + H.length + intLength(p.flag) + I.length +
+      G.length + this.#bornDigits.length + H.length + intLength(p.flag) + I.length +
       propsBytes + tail.length;
     return this;
   }
@@ -167,7 +174,9 @@ export class SendHeaderWriter implements JsonFieldsWriter {
     buf.set(F, p);
     p = writeInt(buf, p + F.length, this.#sysFlag);
     buf.set(G, p);
-    p = writeInt(buf, p + G.length, this.#born);
+    p += G.length;
+    buf.set(this.#bornDigits, p);
+    p += this.#bornDigits.length;
     buf.set(H, p);
     p = writeInt(buf, p + H.length, this.#flag);
     buf.set(I, p);
