@@ -71,7 +71,9 @@ export class SendHeaderWriter implements JsonFieldsWriter {
   readonly #heads = new Map<string, Uint8Array>();
   readonly #tails = new Map<string, Uint8Array>();
   #head: Uint8Array = F;
+  #headTopic: string | undefined;
   #tail: Uint8Array = F;
+  #tailKey: string | undefined;
   #queueId = 0;
   #sysFlag = 0;
   #flag = 0;
@@ -109,7 +111,8 @@ export class SendHeaderWriter implements JsonFieldsWriter {
     bornTimestamp: number,
   ): this {
     const k = this.#k;
-    let head = this.#heads.get(p.topic);
+    // The topic and broker of the previous send are the likely ones: no map lookup then.
+    let head = p.topic === this.#headTopic ? this.#head : this.#heads.get(p.topic);
     if (head === undefined) {
       head = encodeUtf8(
         '{"a":' + q(k.group) + ',"b":' + q(p.topic) + ',"c":' + q(k.createTopicKey) +
@@ -119,7 +122,7 @@ export class SendHeaderWriter implements JsonFieldsWriter {
       this.#heads.set(p.topic, head);
     }
     const tailKey = p.batch ? "\u0001" + brokerName : brokerName;
-    let tail = this.#tails.get(tailKey);
+    let tail = tailKey === this.#tailKey ? this.#tail : this.#tails.get(tailKey);
     if (tail === undefined) {
       tail = encodeUtf8(
         ',"j":"0","k":"false","m":"' + (p.batch ? "true" : "false") + '","n":' + q(brokerName) +
@@ -129,7 +132,9 @@ export class SendHeaderWriter implements JsonFieldsWriter {
       this.#tails.set(tailKey, tail);
     }
     this.#head = head;
+    this.#headTopic = p.topic;
     this.#tail = tail;
+    this.#tailKey = tailKey;
     this.#queueId = queueId;
     this.#sysFlag = p.sysFlag;
     if (bornTimestamp !== this.#bornDigitsOf) {
