@@ -91,12 +91,35 @@ Deno.test("batches are capped at 1 MiB; a bigger frame is written on its own", a
   const socket = new FakeSocket();
   const conn = new Connection(socket);
   const big = frame(9, 2 * 1024 * 1024);
+  // Hold the socket with a first write, so everything below queues up behind it.
+  socket.blockNext = true;
+  conn.send(frame(8));
+  await tick();
   for (let i = 0; i < 3; i++) conn.send(frame(i, 400 * 1024));
   conn.send(big);
   conn.send(frame(5));
-  await conn.flush();
-  assert.deepEqual(socket.writes.map((w) => w.length), [800 * 1024, 400 * 1024, big.length, 8]);
-  assert.equal(socket.writes[2], big);
+  const flushed = conn.flush();
+  socket.release();
+  await flushed;
+  assert.deepEqual(socket.writes.map((w) => w.length), [
+    8,
+    800 * 1024,
+    400 * 1024,
+    big.length,
+    8,
+  ]);
+  assert.equal(socket.writes[3], big);
+});
+
+Deno.test("12 KiB queued in one tick are written at once; the rest at the end of the tick", async () => {
+  const socket = new FakeSocket();
+  const conn = new Connection(socket);
+  for (let i = 0; i < 15; i++) conn.send(frame(i, 1000));
+  assert.deepEqual(socket.writes.map((w) => w.length), [13 * 1000], "written when 12 KiB queued");
+  assert.equal(conn.bufferedBytes, 2000);
+  await tick();
+  assert.deepEqual(socket.writes.map((w) => w.length), [13 * 1000, 2000]);
+  assert.deepEqual(concat(socket.writes), concat([...Array(15).keys()].map((n) => frame(n, 1000))));
 });
 
 Deno.test("close(error) notifies once, drops frames, rejects flush waiters, settles closed", async () => {
