@@ -33,9 +33,9 @@ export interface SpawnedCluster {
  */
 export function spawnCluster(args: string[] = []): Promise<SpawnedCluster> {
   const script = fileURLToPath(new URL("../scripts/cluster.ts", import.meta.url));
-  const isDeno = "Deno" in globalThis;
-  const argv = isDeno ? ["run", "-A", script, ...args] : [script, ...args];
-  const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, runtimeArgv(script, args), {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const i = args.indexOf("--brokers");
   const brokerCount = i >= 0 ? Number(args[i + 1]) : 2;
   let alive = true;
@@ -97,4 +97,16 @@ export function spawnCluster(args: string[] = []): Promise<SpawnedCluster> {
       }
     });
   });
+}
+
+/**
+ * Arguments that run `script` with `args` under the current runtime (`process.execPath`):
+ * `run -A script …` for Deno, `script …` for Node and Bun.
+ *
+ * @param script path of a .ts file
+ * @param args its arguments
+ * @returns the argument vector
+ */
+export function runtimeArgv(script: string, args: readonly string[]): string[] {
+  return "Deno" in globalThis ? ["run", "-A", script, ...args] : [script, ...args];
 }

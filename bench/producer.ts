@@ -8,13 +8,18 @@
  *   ceiling any client can reach against this broker.
  *
  * The cluster runs in another process (scripts/cluster.ts, same runtime, one broker) unless
- * `ROCKETMQ_NAMESRV` is set. CPU is this process's `process.cpuUsage()` delta divided by N, so it
- * is client CPU only; "server CPU" is the cluster process's (Linux `/proc`), which shows when the
- * broker, not the client, is what limits a run (two cores are shared by both processes).
- * Loopback only; every loop is bounded; the process exits by itself.
+ * `ROCKETMQ_NAMESRV` is set. Each client is measured at each C in a child process of its own
+ * (same runtime), one after the other, so none runs beside another client's heap, timers or JIT
+ * state (ali-ons loaded in the same process measurably slowed ours); `--same-process` measures
+ * all in this process instead. CPU is the measuring process's `process.cpuUsage()` delta divided
+ * by N, so it is client CPU only; "server CPU" is the cluster process's (Linux `/proc`), which
+ * shows when the broker, not the client, limits a run (two cores are shared by both processes).
+ * RSS is the measuring process's. Loopback only; every loop is bounded; the process exits by
+ * itself.
  *
  * Flags: `--messages N` (default 100000), `--concurrency 1,8,64`, `--size 1024`, `--warmup N`,
- * `--repeat R` (median of R measured runs, default 1), `--clients ours,ali-ons,raw`, `--topic T`.
+ * `--repeat R` (median of R measured runs, default 1), `--clients ours,ali-ons,raw`, `--topic T`,
+ * `--same-process`. (`--child client nameServer pid` is how the bench starts its children.)
  *
  * ```sh
  * npx -y node@22 bench/producer.ts --messages 100000 --concurrency 1,8,64 --size 1024
@@ -26,54 +31,16 @@
  */
 
 import process from "node:process";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { setTimeout as nodeSetTimeout } from "node:timers";
 import { Producer } from "../mod.ts";
-import { RemotingClient } from "../src/remoting/client.ts";
-import { RequestCode, ResponseCode, SerializeType } from "../src/remoting/codes.ts";
-import { parseTopicRouteData } from "../src/route/topic-route.ts";
-import { runRawSender } from "./_raw_sender.ts";
-import { spawnCluster } from "./_cluster_process.ts";
-import { type AliOnsClient, aliOnsSupported, openAliOns } from "./_ali_ons.ts";
-import {
-  formatTable,
-  LatencyHistogram,
-  mib,
-  processCpuMs,
-  ratio,
-  rss,
-  runConcurrent,
-  type RunStats,
-  startMeter,
-  throughput,
-} from "./_stats.ts";
-
-/** The spawned cluster's pid, for its CPU per message (undefined with ROCKETMQ_NAMESRV). */
-let serverPid: number | undefined;
+import { runtimeArgv, spawnCluster } from "./_cluster_process.ts";
+import { type ClientRunOptions, CLIENTS, measureClient } from "./_producer_client.ts";
+import { formatTable, mib, ratio, type RunStats, throughput } from "./_stats.ts";
 
 /** Flags of scripts/cluster.ts: one broker (all clients hit the same one), small retention. */
 const CLUSTER_ARGS = ["--brokers", "1", "--max-stored", "1000"];
-
-/** Master address of the first broker serving `topic`, from the name server's route. */
-async function lookupBrokerAddress(nameServer: string, topic: string): Promise<string> {
-  const client = new RemotingClient();
-  const response = await client.invoke(nameServer, {
-    code: RequestCode.GET_ROUTEINFO_BY_TOPIC,
-    language: 7,
-    version: 401,
-    opaque: 1,
-    flag: 0,
-    extFields: { topic },
-    serializeType: SerializeType.JSON,
-  }, 5000).finally(() => client.close());
-  if (response.code !== ResponseCode.SUCCESS || !response.body) {
-    throw new Error(`route of ${topic}: code ${response.code} ${response.remark ?? ""}`);
-  }
-  const route = parseTopicRouteData(response.body);
-  const broker = [...route.brokerDatas].sort((a, b) => a.brokerName < b.brokerName ? -1 : 1)
-    .find((b) => b.brokerAddrs["0"] !== undefined);
-  if (!broker) throw new Error(`route of ${topic} has no master broker`);
-  return broker.brokerAddrs["0"];
-}
 
 /** Command-line options. */
 interface BenchOptions {
@@ -84,6 +51,10 @@ interface BenchOptions {
   repeat: number;
   clients: Set<string>;
   topic: string;
+  /** Measure each client in a child process of its own (default), or all in this one. */
+  isolate: boolean;
+  /** Child mode: the one client to measure, and where. */
+  child?: { client: string; nameServer: string; serverPid?: number };
 }
 
 function parseArgs(argv: readonly string[]): BenchOptions {
@@ -93,8 +64,9 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     size: 1024,
     warmup: -1,
     repeat: 1,
-    clients: new Set(["ours", "ali-ons", "raw"]),
+    clients: new Set(CLIENTS),
     topic: "BenchTopic",
+    isolate: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -121,9 +93,19 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     } else if (flag === "--topic") {
       opts.topic = String(value);
       i++;
+    } else if (flag === "--same-process") opts.isolate = false;
+    else if (flag === "--child") {
+      // --child <client> <nameServer> <serverPid|-> (spawned by the bench itself)
+      const pid = argv[i + 3];
+      opts.child = {
+        client: String(value),
+        nameServer: String(argv[i + 2]),
+        serverPid: pid === "-" ? undefined : Number(pid),
+      };
+      i += 3;
     } else throw new Error(`unknown flag ${flag}`);
   }
-  if (opts.warmup < 0) opts.warmup = Math.min(5_000, Math.max(500, opts.messages / 10));
+  if (opts.warmup < 0) opts.warmup = Math.min(20_000, Math.max(500, Math.floor(opts.messages / 5)));
   return opts;
 }
 
@@ -132,105 +114,6 @@ function runtimeName(): string {
   if (g.Deno !== undefined) return `deno ${(g.Deno as { version: { deno: string } }).version.deno}`;
   if (g.Bun !== undefined) return `bun ${process.versions.bun}`;
   return `node ${process.versions.node}`;
-}
-
-/** What one client run reports to {@link measure}. */
-interface RunOutcome {
-  ok: number;
-  failed: number;
-  firstError?: unknown;
-  p50Ms?: number;
-  p99Ms?: number;
-}
-
-/** The raw pre-encoded sender (bench/_raw_sender.ts) with window `c`, as a {@link RunOutcome}. */
-async function runRaw(
-  address: string,
-  topic: string,
-  size: number,
-  messages: number,
-  c: number,
-): Promise<RunOutcome> {
-  // The same message as the other clients send (1 KiB body, tags "bench").
-  const r = await runRawSender({
-    address,
-    frames: messages,
-    window: c,
-    bodySize: size,
-    topic,
-    tags: "bench",
-  });
-  return { ok: r.acked, failed: r.errors, p50Ms: r.p50Ms, p99Ms: r.p99Ms };
-}
-
-/** Warm-up then measured run of one client at one concurrency. */
-async function measure(
-  client: string,
-  opts: BenchOptions,
-  concurrency: number,
-  histogram: LatencyHistogram,
-  run: (messages: number, histogram: LatencyHistogram) => Promise<RunOutcome>,
-  splitForRss = false,
-): Promise<RunStats> {
-  histogram.reset();
-  await run(opts.warmup, histogram);
-  // On a shared machine a single run can be unlucky: keep the median of `--repeat` runs.
-  const runs: RunStats[] = [];
-  for (let r = 0; r < opts.repeat; r++) {
-    runs.push(await measureOnce(client, opts, concurrency, histogram, run, splitForRss));
-  }
-  runs.sort((x, y) => throughput(x) - throughput(y));
-  return runs[Math.floor(runs.length / 2)];
-}
-
-/** One measured run (no warm-up) of {@link measure}. */
-async function measureOnce(
-  client: string,
-  opts: BenchOptions,
-  concurrency: number,
-  histogram: LatencyHistogram,
-  run: (messages: number, histogram: LatencyHistogram) => Promise<RunOutcome>,
-  splitForRss: boolean,
-): Promise<RunStats> {
-  histogram.reset();
-  const meter = startMeter(client, concurrency);
-  const server0 = serverPid === undefined ? undefined : processCpuMs(serverPid);
-  let result: RunOutcome;
-  let rssAt10: number | undefined;
-  if (splitForRss) {
-    // Two back-to-back segments (10% + 90%) with an RSS sample in between, on the same histogram.
-    const first = Math.floor(opts.messages / 10);
-    const a = await run(first, histogram);
-    // No forced GC here: a full collection in the middle of a timed run costs far more than its
-    // pause (measured: +0.8 us CPU per send over the next 90k sends at C=64, the young
-    // generation shrinks and regrows), and the other clients get none. The 10% sample therefore
-    // includes garbage not yet collected; the before/after samples are taken after a full GC.
-    rssAt10 = rss();
-    const b = await run(opts.messages - first, histogram);
-    result = {
-      ok: a.ok + b.ok,
-      failed: a.failed + b.failed,
-      firstError: a.firstError ?? b.firstError,
-    };
-  } else {
-    result = await run(opts.messages, histogram);
-  }
-  const stats = meter.finish(result.ok, result.failed, histogram);
-  const server1 = serverPid === undefined ? undefined : processCpuMs(serverPid);
-  if (server0 !== undefined && server1 !== undefined && stats.messages > 0) {
-    stats.serverCpuUsPerMsg = ((server1 - server0) * 1000) / stats.messages;
-  }
-  stats.rssAt10 = rssAt10;
-  // The raw sender keeps its own histogram and reports percentiles.
-  if (result.p50Ms !== undefined) stats.p50Ms = result.p50Ms;
-  if (result.p99Ms !== undefined) stats.p99Ms = result.p99Ms;
-  if (result.failed > 0) {
-    console.error(
-      `${client} C=${concurrency}: ${result.failed} sends failed, first:`,
-      result.firstError,
-    );
-  }
-  return stats;
 }
 
 function row(s: RunStats | undefined, client: string, c: number): string[] {
@@ -249,96 +132,120 @@ function row(s: RunStats | undefined, client: string, c: number): string[] {
   ];
 }
 
+/** Prefix of the line a child prints its results on. */
+const RESULT = "RESULT ";
+
+/** Child mode: measure one client at every concurrency and print the stats as JSON. */
+async function childMain(opts: BenchOptions): Promise<void> {
+  const child = opts.child!;
+  const results = await measureClient(
+    child.client,
+    { ...opts, serverPid: child.serverPid },
+    child.nameServer,
+    opts.concurrency,
+  );
+  console.log(RESULT + JSON.stringify(results === undefined ? null : [...results]));
+}
+
+/** Run this script as a child measuring `client` at concurrency `c`; its stats, if any. */
+function runChild(
+  opts: BenchOptions,
+  client: string,
+  c: number,
+  nameServer: string,
+  serverPid: number | undefined,
+): Promise<RunStats | undefined> {
+  const script = fileURLToPath(import.meta.url);
+  const args = [
+    "--child",
+    client,
+    nameServer,
+    serverPid === undefined ? "-" : String(serverPid),
+    "--concurrency",
+    String(c),
+    "--messages",
+    String(opts.messages),
+    "--size",
+    String(opts.size),
+    "--warmup",
+    String(opts.warmup),
+    "--repeat",
+    String(opts.repeat),
+    "--topic",
+    opts.topic,
+  ];
+  const proc = spawn(process.execPath, runtimeArgv(script, args), {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  proc.stdout!.setEncoding("utf8");
+  proc.stdout!.on("data", (chunk: string) => (out += chunk));
+  return new Promise((resolve, reject) => {
+    proc.once("error", reject);
+    proc.once("exit", (code) => {
+      const line = out.split("\n").find((l) => l.startsWith(RESULT));
+      if (code !== 0 || line === undefined) {
+        reject(new Error(`${client} C=${c}: child exited with ${code}`));
+        return;
+      }
+      const entries = JSON.parse(line.slice(RESULT.length)) as [number, RunStats][] | null;
+      resolve(entries === null ? undefined : new Map(entries).get(c));
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.child !== undefined) return await childMain(opts);
   const envNamesrv = process.env.ROCKETMQ_NAMESRV;
   const cluster = envNamesrv ? undefined : await spawnCluster(CLUSTER_ARGS);
-  serverPid = cluster?.pid;
   const nameServer = envNamesrv ?? cluster!.namesrvAddr;
-  const histogram = new LatencyHistogram();
   const results = new Map<string, RunStats | undefined>();
   const key = (client: string, c: number): string => `${client}@${c}`;
-  let producer: Producer | undefined;
-  let ali: AliOnsClient | undefined;
-  const body = new Uint8Array(opts.size).fill(0x61);
+  const clients = CLIENTS.filter((c) => opts.clients.has(c));
   console.log(
     `# producer bench: ${runtimeName()}, ${opts.messages} x ${opts.size} B, C = ${
       opts.concurrency.join(",")
-    }, warm-up ${opts.warmup}, median of ${opts.repeat}, name server ${nameServer}${
-      cluster ? " (embedded, own process)" : ""
-    }`,
+    }, warm-up ${opts.warmup}, median of ${opts.repeat}, ${
+      opts.isolate ? "each client in its own process" : "all clients in this process"
+    }, name server ${nameServer}${cluster ? " (embedded, own process)" : ""}`,
   );
   try {
-    if (opts.clients.has("ours")) {
-      producer = new Producer({ group: "bench_ours", nameServer });
-      await producer.start();
-      // Creates the topic through TBW102 so every client below finds a route.
-      await producer.send({ topic: opts.topic, body, tags: "bench" });
-    }
-    const useAli = opts.clients.has("ali-ons") && aliOnsSupported();
-    if (useAli) ali = await openAliOns(nameServer, opts.topic, opts.size);
-    let brokerAddress: string | undefined;
-    if (opts.clients.has("raw")) {
-      brokerAddress = cluster?.brokers[0].address ??
-        await lookupBrokerAddress(nameServer, opts.topic);
+    // Create the topic through TBW102 first, so every client finds a route.
+    const creator = new Producer({ group: "bench_setup", nameServer });
+    try {
+      await creator.start();
+      await creator.send({ topic: opts.topic, body: "setup", tags: "bench" });
+    } finally {
+      await creator.shutdown();
     }
     const checkCluster = (): void => {
       if (cluster && !cluster.alive) {
         throw new Error("the cluster process died; numbers would be meaningless");
       }
     };
-    for (const c of opts.concurrency) {
-      checkCluster();
-      if (producer) {
-        const p = producer;
-        results.set(
-          key("ours", c),
-          await measure(
-            "ours",
-            opts,
-            c,
-            histogram,
-            (n, h) =>
-              runConcurrent(n, c, () => p.send({ topic: opts.topic, body, tags: "bench" }), h),
-            true,
-          ),
-        );
+    if (opts.isolate) {
+      for (const c of opts.concurrency) {
+        for (const client of clients) {
+          checkCluster();
+          results.set(key(client, c), await runChild(opts, client, c, nameServer, cluster?.pid));
+        }
       }
-      checkCluster();
-      if (ali) {
-        const a = ali;
-        results.set(
-          key("ali-ons", c),
-          await measure("ali-ons", opts, c, histogram, (n, h) => a.run(n, c, h)),
-        );
-      }
-      checkCluster();
-      if (brokerAddress !== undefined) {
-        const address = brokerAddress;
-        results.set(
-          key("raw", c),
-          await measure(
-            "raw",
-            opts,
-            c,
-            histogram,
-            (n) => runRaw(address, opts.topic, opts.size, n, c),
-          ),
-        );
+    } else {
+      const run: ClientRunOptions = { ...opts, serverPid: cluster?.pid };
+      for (const client of clients) {
+        checkCluster();
+        const byC = await measureClient(client, run, nameServer, opts.concurrency);
+        for (const c of opts.concurrency) results.set(key(client, c), byC?.get(c));
       }
     }
   } finally {
-    await producer?.shutdown();
-    await ali?.close();
     await cluster?.close();
   }
 
   const rows: string[][] = [];
   for (const c of opts.concurrency) {
-    for (const client of ["ours", "ali-ons", "raw"]) {
-      if (!opts.clients.has(client)) continue;
-      rows.push(row(results.get(key(client, c)), client, c));
-    }
+    for (const client of clients) rows.push(row(results.get(key(client, c)), client, c));
   }
   console.log();
   console.log(
