@@ -108,12 +108,22 @@ export class UniqIdGenerator {
   }
 
   /**
+   * ASCII bytes of the last id returned by {@link next} but its last 4 characters (prefix and
+   * time field), shared by the ids of one millisecond: with {@link lastCounter} they let a
+   * writer copy the id into a frame without reading the string. Replaced, never mutated.
+   */
+  lastHead: Uint8Array = new Uint8Array(0);
+  /** The counter (last 4 hex characters) of the last id returned by {@link next}. */
+  lastCounter = 0;
+
+  /**
    * The next id.
    *
+   * @param now the current time in ms, when the caller has just read the clock (default: the
+   *   generator's clock)
    * @returns 32 (IPv4) or 56 (IPv6) upper-case hex characters
    */
-  next(): string {
-    const now = this.#clock();
+  next(now: number = this.#clock()): string {
     if (now >= this.#nextStartTime) this.#setStartTime(now);
     // Java: (int) (current - startTime); a month overflows int32 after ~24.8 days, as in Java.
     let diff = (now - this.#startTime) | 0;
@@ -124,10 +134,14 @@ export class UniqIdGenerator {
       // The time field changes at most once per millisecond: build prefix + time once, flat.
       const timed = this.#prefix + HEX[(diff >>> 24) & 0xff] + HEX[(diff >>> 16) & 0xff] +
         HEX[(diff >>> 8) & 0xff] + HEX[diff & 0xff];
-      timed.charCodeAt(0); // flattens the concatenation once, not once per id
       this.#timed = timed;
       this.#timedDiff = diff;
+      const head = new Uint8Array(timed.length);
+      // charCodeAt flattens the concatenation once, not once per id.
+      for (let i = 0; i < head.length; i++) head[i] = timed.charCodeAt(i);
+      this.lastHead = head;
     }
+    this.lastCounter = c;
     return this.#timed + (HEX[c >>> 8] + HEX[c & 0xff]);
   }
 }

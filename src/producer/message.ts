@@ -55,6 +55,13 @@ export interface PreparedMessage {
   readonly propsHead: PropsPart | undefined;
   /** See {@link propsHead}. */
   readonly propsTail: PropsPart | undefined;
+  /**
+   * With {@link propsHead}: the id's bytes but its last 4 hex digits (shared per millisecond)
+   * and its counter, for writing the id without reading {@link msgId}.
+   */
+  readonly idHead: Uint8Array | undefined;
+  /** See {@link idHead}. */
+  readonly idCounter: number;
   /** Client id(s) for the SendResult: UNIQ_KEY, comma-joined for a batch. */
   readonly msgId: string;
   /** True for SEND_BATCH_MESSAGE. */
@@ -147,16 +154,22 @@ function messageType(m: Message): MessageType {
  *
  * @param m the message
  * @param ctx producer context
+ * @param now the current time in ms if the caller just read it (stamps the UNIQ_KEY)
  * @returns the prepared message (not compressed yet: see {@link compressIfNeeded})
  * @throws ValidationError naming the field
  */
-export function prepareMessage(m: Message, ctx: PrepareContext): PreparedMessage {
+export function prepareMessage(
+  m: Message,
+  ctx: PrepareContext,
+  now?: number,
+): PreparedMessage {
   checkShape(m, "message");
   checkTopic(m.topic, "topic");
   const body = bodyBytes(m.body, "body", ctx.maxMessageSize);
   const flag = m.flag ?? 0;
   checkFlag(flag, "flag");
-  const msgId = ctx.uniqIds.next();
+  const ids = ctx.uniqIds;
+  const msgId = ids.next(now);
   let properties: string;
   let propsHead: PropsPart | undefined;
   let propsTail: PropsPart | undefined;
@@ -181,6 +194,8 @@ export function prepareMessage(m: Message, ctx: PrepareContext): PreparedMessage
     properties,
     propsHead,
     propsTail,
+    idHead: propsHead === undefined ? undefined : ids.lastHead,
+    idCounter: ids.lastCounter,
     msgId,
     batch: false,
     msgType: messageType(m),
@@ -269,6 +284,8 @@ export async function prepareBatch(
     properties: "WAIT" + NV + (first.waitStoreMsgOK === false ? "false" : "true"),
     propsHead: undefined,
     propsTail: undefined,
+    idHead: undefined,
+    idCounter: 0,
     msgId: ids.join(","),
     batch: true,
     msgType: "Normal_Msg",

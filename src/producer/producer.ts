@@ -293,7 +293,7 @@ export class Producer implements AsyncDisposable {
     // Events and the in-flight count are settled inside the send loop's own reaction.
     const outcome = new Tracked<SendResult | undefined>(this.events, tracker, mode, begin);
     try {
-      const p = prepareMessage(message!, this.#prepareContext(instance));
+      const p = prepareMessage(message!, this.#prepareContext(instance), begin);
       return this.#send(p, mode, options, begin, outcome) as Promise<T>;
     } catch (error) {
       return withOutcome<SendResult | undefined>(Promise.reject(error), outcome) as Promise<T>;

@@ -21,6 +21,7 @@ const I = encodeUtf8('","i":');
 /** Two-character escapes of JSON.stringify for control characters (others are `\u00xx`). */
 const SHORT_ESCAPE: Record<number, number> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 };
 const HEX = encodeUtf8("0123456789abcdef");
+const HEX_UPPER = encodeUtf8("0123456789ABCDEF");
 /** Cached parts kept per producer at most (topics × brokers is small in practice). */
 const MAX_CACHED = 10_000;
 
@@ -86,6 +87,8 @@ export class SendHeaderWriter implements JsonFieldsWriter {
   #propsJson: Uint8Array | undefined;
   #propsHead: Uint8Array = F;
   #propsTail: Uint8Array = F;
+  #idHead: Uint8Array | undefined;
+  #idCounter = 0;
   /** Decimal digits of the last bornTimestamp: sends of the same millisecond reuse them. */
   #bornDigits: Uint8Array = F;
   #bornDigitsOf = NaN;
@@ -150,6 +153,8 @@ export class SendHeaderWriter implements JsonFieldsWriter {
       this.#propsHead = p.propsHead.json;
       this.#propsTail = p.propsTail.json;
       this.#props = p.msgId;
+      this.#idHead = p.idHead;
+      this.#idCounter = p.idCounter;
       this.#propsLength = -2;
       propsBytes = p.propsHead.json.length + p.msgId.length + p.propsTail.json.length;
     } else {
@@ -190,8 +195,20 @@ export class SendHeaderWriter implements JsonFieldsWriter {
       const head = this.#propsHead;
       buf.set(head, p);
       p += head.length;
-      const id = this.#props;
-      for (let i = 0; i < id.length; i++) buf[p++] = id.charCodeAt(i);
+      const idHead = this.#idHead;
+      if (idHead !== undefined) {
+        // The id's bytes from the generator: its shared head, then the counter's 4 hex digits.
+        buf.set(idHead, p);
+        p += idHead.length;
+        const c = this.#idCounter;
+        buf[p++] = HEX_UPPER[(c >>> 12) & 15];
+        buf[p++] = HEX_UPPER[(c >>> 8) & 15];
+        buf[p++] = HEX_UPPER[(c >>> 4) & 15];
+        buf[p++] = HEX_UPPER[c & 15];
+      } else {
+        const id = this.#props;
+        for (let i = 0; i < id.length; i++) buf[p++] = id.charCodeAt(i);
+      }
       buf.set(this.#propsTail, p);
       p += this.#propsTail.length;
     } else if (this.#propsLength < 0) {

@@ -9,7 +9,7 @@ import { BrokerError, ProtocolError } from "../errors.ts";
 import { ResponseCode } from "../remoting/codes.ts";
 import type { RemotingCommand } from "../remoting/command.ts";
 import type { ResponseSink } from "../remoting/_pending.ts";
-import { type HeaderTokens, nameBytes } from "../remoting/_header_tokens.ts";
+import { FieldNames, type HeaderTokens, nameBytes } from "../remoting/_header_tokens.ts";
 import type { MessageQueue } from "../route/message-queue.ts";
 import type { SendResult, SendStatus } from "./types.ts";
 import type { AttemptSink } from "./send-loop.ts";
@@ -93,12 +93,16 @@ function sendResult(
   return result;
 }
 
-const MSG_ID = nameBytes("msgId");
-const QUEUE_ID = nameBytes("queueId");
-const QUEUE_OFFSET = nameBytes("queueOffset");
-const MSG_REGION = nameBytes("MSG_REGION");
-const TRACE_ON = nameBytes("TRACE_ON");
-const TRANSACTION_ID = nameBytes("transactionId");
+/** The response fields a SendResult needs, located in one pass (indices into FOUND). */
+const SEND_FIELDS = new FieldNames([
+  "msgId",
+  "queueOffset",
+  "queueId",
+  "MSG_REGION",
+  "TRACE_ON",
+  "transactionId",
+]);
+const FOUND = new Int32Array(6);
 const DEFAULT_REGION = nameBytes("DefaultRegion");
 const FALSE = nameBytes("false");
 
@@ -115,16 +119,18 @@ function sendResultOfTokens(
   msgId: string,
 ): SendResult | undefined {
   const status = STATUS[t.code];
-  const iMsgId = t.find(MSG_ID);
-  const iOffset = t.find(QUEUE_OFFSET);
-  if (status === undefined || iMsgId < 0 || iOffset < 0) return undefined;
+  if (status === undefined) return undefined;
+  t.locate(SEND_FIELDS, FOUND);
+  const iMsgId = FOUND[0];
+  const iOffset = FOUND[1];
+  if (iMsgId < 0 || iOffset < 0) return undefined;
   const queueOffset = t.digits(iOffset);
-  const iQueue = t.find(QUEUE_ID);
+  const iQueue = FOUND[2];
   const queueId = iQueue < 0 ? sentQueueId : t.digits(iQueue);
   if (queueOffset < 0 || queueId < 0) return undefined;
-  const iRegion = t.find(MSG_REGION);
-  const iTrace = t.find(TRACE_ON);
-  const iTx = t.find(TRANSACTION_ID);
+  const iRegion = FOUND[3];
+  const iTrace = FOUND[4];
+  const iTx = FOUND[5];
   return sendResult(
     status,
     msgId,

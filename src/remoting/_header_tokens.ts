@@ -206,6 +206,30 @@ export class HeaderTokens {
     return -1;
   }
 
+  /**
+   * Where each of `fields` is among the extFields entries, in one pass: `out[k]` is the entry
+   * index of `fields.names[k]` (the last one when repeated, as JSON.parse keeps it), or -1.
+   */
+  locate(fields: FieldNames, out: Int32Array): void {
+    out.fill(-1);
+    const b = this.bytes;
+    const pairs = this.pairs;
+    const byLength = fields.byLength;
+    for (let i = 0; i < this.pairCount; i++) {
+      const ks = pairs[4 * i];
+      const ke = pairs[4 * i + 1];
+      const candidates = byLength[ke - ks];
+      if (candidates === undefined) continue;
+      for (let c = 0; c < candidates.length; c++) {
+        const k = candidates[c];
+        if (equalAt(b, ks, ke, fields.names[k])) {
+          out[k] = i;
+          break;
+        }
+      }
+    }
+  }
+
   /** The value of entry `i` as a string. */
   value(i: number): string {
     return ascii(this.bytes, this.pairs[4 * i + 2], this.pairs[4 * i + 3]);
@@ -265,6 +289,20 @@ export class HeaderTokens {
   /** Drop the reference to the scanned bytes (a socket chunk). */
   release(): void {
     this.bytes = EMPTY;
+  }
+}
+
+/** A set of extFields names looked up together with {@link HeaderTokens.locate}. */
+export class FieldNames {
+  /** The names as bytes, in the caller's order. */
+  readonly names: readonly Uint8Array[];
+  /** Indices into {@link names} by name length. */
+  readonly byLength: (number[] | undefined)[] = [];
+
+  /** @param names ASCII field names */
+  constructor(names: readonly string[]) {
+    this.names = names.map(nameBytes);
+    this.names.forEach((name, k) => (this.byLength[name.length] ??= []).push(k));
   }
 }
 

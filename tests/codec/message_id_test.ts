@@ -142,3 +142,31 @@ Deno.test("offsetMsgId: IPv6, large offsets, lower case, errors", () => {
   assert.throws(() => createOffsetMessageId("127.0.0.1", 70000, 0n), ValidationError);
   assert.throws(() => createOffsetMessageId("1::2::3", 1, 0n), ValidationError);
 });
+
+Deno.test("UNIQ_KEY: next(now) stamps the given time; lastHead + lastCounter spell the id", () => {
+  for (const ip of [new Uint8Array([127, 0, 0, 1]), new Uint8Array(16).fill(0xab)]) {
+    let clockReads = 0;
+    const gen = new UniqIdGenerator({
+      ip,
+      pid: 0x4e20,
+      hash: 0x0badcafe,
+      clock: () => {
+        clockReads++;
+        return BASE + 5;
+      },
+      counter: 0xfffe,
+    });
+    const ids = [gen.next(BASE + 100_000_000), gen.next(BASE + 100_000_000), gen.next()];
+    assert.equal(clockReads, 2, "constructor and the call without a time");
+    for (const [i, expectedTime] of [[0, "05F5E100"], [1, "05F5E100"], [2, "00000005"]] as const) {
+      const id = ids[i];
+      assert.equal(id.slice(-12, -4), expectedTime);
+    }
+    // The bytes a writer copies: rebuild each id from lastHead and lastCounter right after next().
+    for (const now of [BASE + 7, BASE + 7, BASE + 8]) {
+      const id = gen.next(now);
+      const head = new TextDecoder().decode(gen.lastHead);
+      assert.equal(head + gen.lastCounter.toString(16).toUpperCase().padStart(4, "0"), id);
+    }
+  }
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decodeJsonHeader } from "../../src/remoting/json-header.ts";
-import { HeaderTokens, nameBytes } from "../../src/remoting/_header_tokens.ts";
+import { FieldNames, HeaderTokens, nameBytes } from "../../src/remoting/_header_tokens.ts";
 import { mulberry32 } from "./_util.ts";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -119,4 +119,19 @@ Deno.test("header tokens: find, value, valueIs and digits read extFields in plac
   assert.equal(t.find(nameBytes("zz")), -1);
   t.release();
   assert.equal(t.bytes.length, 0);
+});
+
+Deno.test("header tokens: locate finds several fields in one pass, the last of a repeated one", () => {
+  const t = new HeaderTokens();
+  const bytes = enc(
+    '{"extFields":{"queueId":"1","msgId":"A","zz":"x","msgId":"B","TRACE_ON":"t"}}',
+  );
+  assert.equal(t.scan(bytes, 0, bytes.length), true);
+  const out = new Int32Array(4);
+  t.locate(new FieldNames(["msgId", "queueId", "absent", "TRACE_ON"]), out);
+  assert.deepEqual([...out], [3, 0, -1, 4]);
+  assert.equal(t.value(out[0]), "B");
+  for (const [k, name] of ["msgId", "queueId", "absent", "TRACE_ON"].entries()) {
+    assert.equal(out[k], t.find(nameBytes(name)), name);
+  }
 });
