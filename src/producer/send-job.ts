@@ -137,6 +137,11 @@ export class SendJob implements SendLoopDeps<SendResult | undefined>, SendLoopPo
     return sendKernelTo(this.#env, this.#p, queue, this.#mode, timeoutMs, this.#signal, sink);
   }
 
+  /** Whether a success's latency reaches the fault strategy (see `SendLoopDeps.wantsLatency`). */
+  wantsLatency(): boolean {
+    return this.#fixed === undefined && this.#fault.sendLatencyFaultEnable;
+  }
+
   /** Java feeds the fault strategy only from sendDefaultImpl, not from queue/selector sends. */
   updateFaultItem(brokerName: string, latencyMs: number, isolation: boolean): void {
     if (this.#fixed === undefined) this.#fault.updateFaultItem(brokerName, latencyMs, isolation);

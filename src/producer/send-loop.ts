@@ -51,6 +51,11 @@ export interface SendLoopDeps<R> {
   ): boolean;
   /** Fault strategy feedback. */
   updateFaultItem(brokerName: string, latencyMs: number, isolation: boolean): void;
+  /**
+   * Optional: false when {@link updateFaultItem} would ignore a success (latency fault tolerance
+   * off, or a fixed queue), so the loop skips the clock read it would need. Default true.
+   */
+  wantsLatency?(): boolean;
   /** Called before retrying, with why. */
   onRetry?(info: RetryInfo): void;
 }
@@ -299,7 +304,9 @@ function afterSuccess<R extends SendResult | undefined>(
   r: R,
 ): boolean {
   const times = state.times++;
-  deps.updateFaultItem(queue.brokerName, deps.now() - start, false);
+  if (deps.wantsLatency?.() !== false) {
+    deps.updateFaultItem(queue.brokerName, deps.now() - start, false);
+  }
   if (r !== undefined && r.status !== "SEND_OK" && policy.retryNotOk) {
     state.notOk = r;
     if (times + 1 < policy.maxAttempts) deps.onRetry?.({ attempt: times, queue, result: r });

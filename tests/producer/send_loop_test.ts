@@ -232,3 +232,23 @@ Deno.test("send loop: a first-attempt sink settled twice runs the loop once", as
   assert.equal(exits, 1, "the caller's bookkeeping ran once");
   assert.deepEqual(h.faults.map((f) => f[0]), ["a", "b"]);
 });
+
+Deno.test("send loop: wantsLatency false skips the success feedback, not the failure's", async () => {
+  const h = harness([() => new ConnectionError("a:1", "x"), (b) => ok(b)], [5, 7]);
+  let clockReads = 0;
+  const deps = {
+    ...h.deps,
+    now: () => {
+      clockReads++;
+      return h.deps.now();
+    },
+    wantsLatency: () => false,
+  };
+  const r = await runSendLoop(deps, policy({ begin: 1000 }));
+  assert.equal(r.queue.brokerName, "b");
+  assert.deepEqual(h.faults, [["a", 5, true]], "only the failed attempt was reported");
+  const withFeedback = harness([() => new ConnectionError("a:1", "x"), (b) => ok(b)], [5, 7]);
+  await runSendLoop(withFeedback.deps, policy({ begin: 1000 }));
+  assert.deepEqual(withFeedback.faults, [["a", 5, true], ["b", 7, false]]);
+  assert.ok(clockReads >= 2);
+});
