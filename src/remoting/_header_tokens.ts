@@ -194,19 +194,6 @@ export class HeaderTokens {
   }
 
   /**
-   * The extFields entry named `name` (the last one when repeated, as JSON.parse keeps it).
-   *
-   * @returns the entry's index into {@link pairs} (divided by 4), or -1
-   */
-  find(name: Uint8Array): number {
-    const pairs = this.pairs;
-    for (let i = this.pairCount - 1; i >= 0; i--) {
-      if (equalAt(this.bytes, pairs[4 * i], pairs[4 * i + 1], name)) return i;
-    }
-    return -1;
-  }
-
-  /**
    * Where each of `fields` is among the extFields entries, in one pass: `out[k]` is the entry
    * index of `fields.names[k]` (the last one when repeated, as JSON.parse keeps it), or -1.
    */

@@ -106,17 +106,24 @@ Deno.test("header tokens: random headers decode as JSON.parse does", () => {
   assert.ok(fast > 100, `the fast path ran (${fast} of 3000)`);
 });
 
-Deno.test("header tokens: find, value, valueIs and digits read extFields in place", () => {
+/** The entry index of `name` in the scanned extFields, through locate. */
+function find(t: HeaderTokens, name: string): number {
+  const out = new Int32Array(1);
+  t.locate(new FieldNames([name]), out);
+  return out[0];
+}
+
+Deno.test("header tokens: locate, value, valueIs and digits read extFields in place", () => {
   const t = new HeaderTokens();
   const bytes = enc('{"extFields":{"a":"12","b":"x","a":"034","c":"","d":"1e3"}}');
   assert.equal(t.scan(bytes, 0, bytes.length), true);
-  const a = t.find(nameBytes("a"));
+  const a = find(t, "a");
   assert.equal(t.value(a), "034", "the last of a repeated key");
   assert.equal(t.digits(a), 34);
-  assert.equal(t.valueIs(t.find(nameBytes("b")), nameBytes("x")), true);
-  assert.equal(t.digits(t.find(nameBytes("c"))), -1, "empty is not digits");
-  assert.equal(t.digits(t.find(nameBytes("d"))), -1);
-  assert.equal(t.find(nameBytes("zz")), -1);
+  assert.equal(t.valueIs(find(t, "b"), nameBytes("x")), true);
+  assert.equal(t.digits(find(t, "c")), -1, "empty is not digits");
+  assert.equal(t.digits(find(t, "d")), -1);
+  assert.equal(find(t, "zz"), -1);
   t.release();
   assert.equal(t.bytes.length, 0);
 });
@@ -131,7 +138,4 @@ Deno.test("header tokens: locate finds several fields in one pass, the last of a
   t.locate(new FieldNames(["msgId", "queueId", "absent", "TRACE_ON"]), out);
   assert.deepEqual([...out], [3, 0, -1, 4]);
   assert.equal(t.value(out[0]), "B");
-  for (const [k, name] of ["msgId", "queueId", "absent", "TRACE_ON"].entries()) {
-    assert.equal(out[k], t.find(nameBytes(name)), name);
-  }
 });
