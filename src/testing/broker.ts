@@ -8,11 +8,10 @@
 import { createOffsetMessageId } from "../codec/message-id.ts";
 import { ValidationError } from "../errors.ts";
 import type { RemotingCommand } from "../remoting/command.ts";
-import { LanguageCode, MQVersion, PermName, RequestCode, ResponseCode } from "../remoting/codes.ts";
+import { LanguageCode, MQVersion, PermName } from "../remoting/codes.ts";
 import { type NameServerHandle, ORDER_TOPIC_CONFIG } from "./name-server.ts";
-import { FrameServer, FrameServerHandle, type ServerConnection } from "./server.ts";
+import { FrameServer, FrameServerHandle } from "./server.ts";
 import {
-  handleReply,
   pushReply,
   type PushResult,
   type ReplyOptions,
@@ -20,18 +19,9 @@ import {
   ServerRequests,
 } from "./broker-push.ts";
 import { MessageLog, type RawRecord, type StoredMessage, type TopicConfig } from "./store.ts";
-import {
-  type BrokerSession,
-  handleSend,
-  handleViewMessage,
-  recordToMessage,
-} from "./broker-send.ts";
-import {
-  type ClientRecord,
-  ClientRegistry,
-  type EndTransactionRecord,
-  handleEndTransaction,
-} from "./broker-clients.ts";
+import { type BrokerSession, recordToMessage } from "./broker-send.ts";
+import { type ClientRecord, ClientRegistry, type EndTransactionRecord } from "./broker-clients.ts";
+import { dispatchRequest } from "./_broker_dispatch.ts";
 
 export type {
   ClientRecord,
@@ -197,7 +187,9 @@ class Broker extends FrameServerHandle implements BrokerHandle, BrokerSession {
     };
     this.#nameServers = options.nameServers ?? [];
     this.log = new MessageLog(options.maxStoredMessages);
-    this.server = new FrameServer((cmd, conn) => this.#handle(cmd, conn), { port: options.port });
+    this.server = new FrameServer((cmd, conn) => dispatchRequest(this, cmd, conn), {
+      port: options.port,
+    });
     this.outbound = new ServerRequests(this.server);
     if (this.autoCreate) {
       // A broker with autoCreateTopicEnable creates TBW102 at startup: perm 7, 8 queues.
@@ -369,49 +361,6 @@ class Broker extends FrameServerHandle implements BrokerHandle, BrokerSession {
     if (this.listeners.size === 0) return;
     const m = recordToMessage(this, r);
     for (const l of this.listeners) l(m);
-  }
-
-  #handle(
-    cmd: RemotingCommand,
-    conn: ServerConnection,
-  ): RemotingCommand | undefined | Promise<RemotingCommand | undefined> {
-    switch (cmd.code) {
-      case RequestCode.SEND_MESSAGE:
-      case RequestCode.SEND_MESSAGE_V2:
-      case RequestCode.SEND_BATCH_MESSAGE:
-        return handleSend(this, cmd, conn);
-      case RequestCode.HEART_BEAT:
-        return this.clientRegistry.heartbeat(this, cmd, conn);
-      case RequestCode.UNREGISTER_CLIENT:
-        return this.clientRegistry.unregister(this, cmd, conn);
-      case RequestCode.END_TRANSACTION:
-        return handleEndTransaction(this, cmd, conn);
-      case RequestCode.SEND_REPLY_MESSAGE:
-      case RequestCode.SEND_REPLY_MESSAGE_V2:
-        return handleReply(this, cmd, conn);
-      case RequestCode.VIEW_MESSAGE_BY_ID:
-        return handleViewMessage(this, cmd);
-      case RequestCode.UPDATE_AND_CREATE_TOPIC:
-        return this.#updateTopic(cmd);
-      default:
-        return this.response(
-          ResponseCode.REQUEST_CODE_NOT_SUPPORTED,
-          ` request type ${cmd.code} not supported`,
-        );
-    }
-  }
-
-  #updateTopic(cmd: RemotingCommand): RemotingCommand {
-    const e = cmd.extFields ?? {};
-    if (!e.topic) {
-      return this.response(ResponseCode.SYSTEM_ERROR, "the custom field <topic> is null");
-    }
-    this.createTopic(e.topic, {
-      readQueues: Number(e.readQueueNums ?? 4),
-      writeQueues: Number(e.writeQueueNums ?? 4),
-      perm: Number(e.perm ?? 6),
-    });
-    return this.response(ResponseCode.SUCCESS);
   }
 }
 
