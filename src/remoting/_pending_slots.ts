@@ -11,7 +11,8 @@
  * Opaques come from a sequential counter, so the requests in flight on a connection occupy
  * distinct slots of a power-of-two array indexed by `opaque & mask`; a slot is cleared the moment
  * its request settles. A collision (a request outliving `capacity` newer ones) grows the array,
- * or goes to a small overflow `Map` once the array is at its largest.
+ * or goes to a small overflow `Map` once the array is at its largest; the array goes back to its
+ * initial size whenever the table empties.
  *
  * @module
  */
@@ -64,12 +65,12 @@ export class PendingSlots<E extends SlotEntry> {
     const entry = this.#slots[i];
     if (entry !== undefined && entry.opaque === opaque) {
       this.#slots[i] = undefined;
-      this.#size--;
+      if (--this.#size === 0 && this.#slots.length > INITIAL_CAPACITY) this.#reset();
       return true;
     }
     if (this.#overflow !== undefined && this.#overflow.delete(opaque)) {
-      this.#size--;
       if (this.#overflow.size === 0) this.#overflow = undefined;
+      if (--this.#size === 0 && this.#slots.length > INITIAL_CAPACITY) this.#reset();
       return true;
     }
     return false;
@@ -101,6 +102,12 @@ export class PendingSlots<E extends SlotEntry> {
       }
       this.#grow();
     }
+  }
+
+  /** Empty again after a burst that grew the array: back to the initial size (it is all holes). */
+  #reset(): void {
+    this.#slots = new Array(INITIAL_CAPACITY).fill(undefined);
+    this.#mask = INITIAL_CAPACITY - 1;
   }
 
   /** Double the array and re-place every entry; the old array is emptied, not just dropped. */

@@ -53,3 +53,18 @@ Deno.test("pending slots: negative (wrapped) opaques and insertion order across 
   assert.deepEqual(t.values().map((e) => e.opaque), opaques);
   for (const o of opaques) assert.equal(t.get(o)?.opaque, o);
 });
+
+Deno.test("pending slots: an emptied table goes back to its initial size and keeps working", () => {
+  const t = new PendingSlots<SlotEntry>();
+  const far = [5, 5 + 256, 5 + 512, 5 + 65536 * 3]; // collide: the array grows, one overflows
+  for (const o of far) t.set(entry(o));
+  for (const o of far) assert.equal(t.delete(o), true);
+  assert.equal(t.size, 0);
+  assert.deepEqual(t.values(), []);
+  // Reused after the reset: sequential opaques, a collision again, lookups and order.
+  const next = [1000, 1001, 1000 + 256, -3];
+  for (const o of next) t.set(entry(o));
+  for (const o of next) assert.equal(t.get(o)?.opaque, o);
+  assert.deepEqual(t.values().map((e) => e.opaque), next);
+  assert.equal(t.get(5), undefined);
+});
