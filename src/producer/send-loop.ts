@@ -16,19 +16,11 @@
  * @module
  */
 
-import {
-  AbortedError,
-  BrokerError,
-  ConnectionError,
-  ProtocolError,
-  RETRIABLE_BROKER_CODES,
-  RouteNotFoundError,
-  type SendAttempt,
-  SendFailedError,
-  TimeoutError,
-} from "../errors.ts";
+import { AbortedError, type SendAttempt, SendFailedError, TimeoutError } from "../errors.ts";
 import type { MessageQueue } from "../route/message-queue.ts";
 import type { SendResult } from "./types.ts";
+
+export { asyncRetryPolicy, syncRetryPolicy } from "./retry-policy.ts";
 
 /** What the loop drives. */
 export interface SendLoopDeps<R> {
@@ -103,30 +95,6 @@ export interface SendLoopPolicy {
    * (Java `send(msg, mq)` / `sendSelectImpl`, which have no retry loop). Default true.
    */
   wrapFinalError?: boolean;
-}
-
-/**
- * Awaited sends (Java sync mode): transport errors, protocol errors, unknown brokers and broker
- * codes 1, 2, 14, 16, 17, 204, 205 are retried.
- *
- * @param e the attempt's error
- * @returns true to retry
- */
-export function syncRetryPolicy(e: unknown): boolean {
-  if (e instanceof BrokerError) return RETRIABLE_BROKER_CODES.has(e.responseCode);
-  return e instanceof ConnectionError || e instanceof TimeoutError ||
-    e instanceof ProtocolError || e instanceof RouteNotFoundError;
-}
-
-/**
- * `sendAsync` (Java `onExceptionImpl`): only failures to get an answer are retried — the request
- * could not be written, or no response came in time. Broker answers are final.
- *
- * @param e the attempt's error
- * @returns true to retry
- */
-export function asyncRetryPolicy(e: unknown): boolean {
-  return e instanceof ConnectionError || e instanceof TimeoutError;
 }
 
 function asError(e: unknown): Error {
