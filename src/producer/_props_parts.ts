@@ -9,9 +9,8 @@
  */
 
 import { checkPropertyText } from "./validation.ts";
+import { NAME_VALUE_SEPARATOR as NV, PROPERTY_SEPARATOR as SEP } from "../codec/properties.ts";
 
-const NV = "\u0001";
-const SEP = "\u0002";
 const encoder = new TextEncoder();
 /** Distinct tags remembered before the cache starts over (tags are few in practice). */
 const MAX_HEADS = 1024;

@@ -25,9 +25,8 @@ import {
 } from "./validation.ts";
 import type { Message, MessageType } from "./types.ts";
 import type { PropsPart, PropsParts } from "./_props_parts.ts";
+import { NAME_VALUE_SEPARATOR as NV, PROPERTY_SEPARATOR as SEP } from "../codec/properties.ts";
 
-const NV = "\u0001";
-const SEP = "\u0002";
 const encoder = new TextEncoder();
 
 /** A message ready for the kernel. */
@@ -56,8 +55,8 @@ export interface PreparedMessage {
   /** See {@link propsHead}. */
   readonly propsTail: PropsPart | undefined;
   /**
-   * With {@link propsHead}: the id's bytes but its last 4 hex digits (shared per millisecond)
-   * and its counter, for writing the id without reading {@link msgId}.
+   * Set exactly when {@link propsHead} is: the id's bytes but its last 4 hex digits (shared
+   * per millisecond) and its counter, for writing the id without reading {@link msgId}.
    */
   readonly idHead: Uint8Array | undefined;
   /** See {@link idHead}. */

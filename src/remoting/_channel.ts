@@ -10,7 +10,7 @@ import { Connection, FrameSlab } from "../transport/connection.ts";
 import type { Transport } from "../transport/types.ts";
 import { FrameFlag, MAX_FRAME_LENGTH, ResponseCode, SerializeType } from "./codes.ts";
 import type { RemotingCommand } from "./command.ts";
-import { encodeFrame, type EncodeOptions } from "./frame.ts";
+import { encodeFrame, type EncodeOptions, readInt32 } from "./frame.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
 import type { PendingRequest, PendingTable } from "./_pending.ts";
 import { PendingSlots } from "./_pending_slots.ts";
@@ -172,8 +172,7 @@ export class Channel implements PendingTable {
    * Everything else (requests, binary headers, unusual JSON, malformed frames) is decoded.
    */
   #onRawFrame(bytes: Uint8Array, at: number, length: number): boolean {
-    const word = (bytes[at + 4] << 24) | (bytes[at + 5] << 16) | (bytes[at + 6] << 8) |
-      bytes[at + 7];
+    const word = readInt32(bytes, at + 4);
     if (word >>> 24 !== SerializeType.JSON) return false;
     const headerEnd = at + 8 + (word & 0xffffff);
     const end = at + length;

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { LANGUAGE_NAMES, SerializeType } from "./codes.ts";
+import { LANGUAGE_BY_NAME, SerializeType } from "./codes.ts";
 import type { RemotingCommand } from "./command.ts";
 
 const QUOTE = 0x22;
@@ -41,10 +41,6 @@ const LANGUAGE = nameBytes("language");
 const EXT_FIELDS = nameBytes("extFields");
 const JAVA = nameBytes("JAVA");
 const PROTO = nameBytes("__proto__");
-
-const LANGUAGE_CODES: ReadonlyMap<string, number> = new Map(
-  LANGUAGE_NAMES.map((name, code) => [name, code]),
-);
 
 /** Which top-level member a key is (0: none we read). */
 const M_CODE = 1;
@@ -123,7 +119,9 @@ export class HeaderTokens {
           this.remarkStart = vs;
           this.remarkEnd = ve;
         } else if (member === M_LANGUAGE) {
-          this.language = equalAt(b, vs, ve, JAVA) ? 0 : LANGUAGE_CODES.get(ascii(b, vs, ve)) ?? -1;
+          this.language = equalAt(b, vs, ve, JAVA)
+            ? 0
+            : LANGUAGE_BY_NAME.get(ascii(b, vs, ve)) ?? -1;
         } else if (member !== 0) return false; // a string where an int belongs
       } else {
         // An int32 written plainly: -?[0-9]+ without leading zeros, not -0.

@@ -71,6 +71,11 @@ export const LanguageCode = {
 /** Language names indexed by code, for JSON headers (which carry the name). */
 export const LANGUAGE_NAMES: readonly string[] = Object.keys(LanguageCode);
 
+/** Language name → code, for decoding JSON headers (unknown names decode as -1 there). */
+export const LANGUAGE_BY_NAME: ReadonlyMap<string, number> = new Map(
+  LANGUAGE_NAMES.map((name, code) => [name, code]),
+);
+
 /** Bits of the frame header `flag` field (PROTOCOL.md §1.2). */
 export const FrameFlag = {
   /** Set on responses. */

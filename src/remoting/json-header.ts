@@ -14,18 +14,13 @@
  */
 
 import { ProtocolError } from "../errors.ts";
-import { LANGUAGE_NAMES, SerializeType } from "./codes.ts";
+import { LANGUAGE_BY_NAME, LANGUAGE_NAMES, SerializeType } from "./codes.ts";
 import type { RemotingCommand } from "./command.ts";
 import { decodeUtf8 } from "./_utf8.ts";
 import { HeaderTokens } from "./_header_tokens.ts";
 
 /** Which member order and members a JSON header is written with. */
 export type JsonStyle = "client" | "server";
-
-/** Name → code, for decoding the `language` member. */
-const LANGUAGE_BY_NAME: ReadonlyMap<string, number> = new Map(
-  LANGUAGE_NAMES.map((name, code) => [name, code]),
-);
 
 /** Quoted JSON names, so encoding does not re-stringify them per frame. */
 const QUOTED_LANGUAGE: readonly string[] = LANGUAGE_NAMES.map((n) => JSON.stringify(n));
