@@ -81,13 +81,14 @@ export class SendHeaderWriter implements JsonFieldsWriter {
   #props = "";
   /**
    * Escaped properties length, or -1 when `#propsJson` holds them (non-ASCII), or -2 when they
-   * are written from the cached parts around the id (`#propsHead`, `#props` = the id, `#propsTail`).
+   * are written from the cached parts around the id (`#propsHead`, `#idHead` + `#idCounter`,
+   * `#propsTail`).
    */
   #propsLength = 0;
   #propsJson: Uint8Array | undefined;
   #propsHead: Uint8Array = F;
   #propsTail: Uint8Array = F;
-  #idHead: Uint8Array | undefined;
+  #idHead: Uint8Array = F;
   #idCounter = 0;
   /** Decimal digits of the last bornTimestamp: sends of the same millisecond reuse them. */
   #bornDigits: Uint8Array = F;
@@ -150,13 +151,13 @@ export class SendHeaderWriter implements JsonFieldsWriter {
     let propsBytes: number;
     if (p.propsHead !== undefined && p.propsTail !== undefined) {
       // Cached JSON of both parts (quotes included) around the id, which is hex: no escaping.
+      // The id is written from the generator's bytes: its head, then 4 hex digits.
       this.#propsHead = p.propsHead.json;
       this.#propsTail = p.propsTail.json;
-      this.#props = p.msgId;
-      this.#idHead = p.idHead;
+      this.#idHead = p.idHead!;
       this.#idCounter = p.idCounter;
       this.#propsLength = -2;
-      propsBytes = p.propsHead.json.length + p.msgId.length + p.propsTail.json.length;
+      propsBytes = p.propsHead.json.length + this.#idHead.length + 4 + p.propsTail.json.length;
     } else {
       const props = p.properties;
       this.#props = props;
@@ -195,20 +196,13 @@ export class SendHeaderWriter implements JsonFieldsWriter {
       const head = this.#propsHead;
       buf.set(head, p);
       p += head.length;
-      const idHead = this.#idHead;
-      if (idHead !== undefined) {
-        // The id's bytes from the generator: its shared head, then the counter's 4 hex digits.
-        buf.set(idHead, p);
-        p += idHead.length;
-        const c = this.#idCounter;
-        buf[p++] = HEX_UPPER[(c >>> 12) & 15];
-        buf[p++] = HEX_UPPER[(c >>> 8) & 15];
-        buf[p++] = HEX_UPPER[(c >>> 4) & 15];
-        buf[p++] = HEX_UPPER[c & 15];
-      } else {
-        const id = this.#props;
-        for (let i = 0; i < id.length; i++) buf[p++] = id.charCodeAt(i);
-      }
+      buf.set(this.#idHead, p);
+      p += this.#idHead.length;
+      const c = this.#idCounter;
+      buf[p++] = HEX_UPPER[(c >>> 12) & 15];
+      buf[p++] = HEX_UPPER[(c >>> 8) & 15];
+      buf[p++] = HEX_UPPER[(c >>> 4) & 15];
+      buf[p++] = HEX_UPPER[c & 15];
       buf.set(this.#propsTail, p);
       p += this.#propsTail.length;
     } else if (this.#propsLength < 0) {
