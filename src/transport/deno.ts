@@ -6,14 +6,12 @@
 
 import { ConnectionError, TimeoutError } from "../errors.ts";
 import { bareHostname, formatAddress, tlsUnsupported } from "./_address.ts";
+import { ReadSlab } from "./_read_slab.ts";
 import type { ConnectOptions, RawSocket, SocketHandlers, Transport } from "./types.ts";
 
-/** Size of the reused read buffer. */
-const READ_BUFFER_SIZE = 64 * 1024;
-
 /**
- * A {@link Transport} over `Deno.connect`. Reads go into one reused 64 KiB buffer; each chunk handed
- * to `onData` is a fresh copy of the bytes read, so callers may keep it. Writes loop over
+ * A {@link Transport} over `Deno.connect`. Reads go straight into a {@link ReadSlab} (no copy); the
+ * chunks handed to `onData` are never reused, so callers may keep them. Writes loop over
  * `conn.write` until every byte was taken.
  */
 export const denoTransport: Transport = {
@@ -93,12 +91,13 @@ class DenoSocket implements RawSocket {
   }
 
   async #readLoop(): Promise<void> {
-    const buffer = new Uint8Array(READ_BUFFER_SIZE);
+    const slab = new ReadSlab();
     try {
       for (;;) {
-        const n = await this.#conn.read(buffer);
+        const room = slab.next();
+        const n = await this.#conn.read(room);
         if (n === null) break;
-        if (n > 0) this.#handlers.onData(buffer.slice(0, n));
+        if (n > 0) this.#handlers.onData(slab.take(room, n));
       }
     } catch (err) {
       if (!this.#closing) this.#error = asError(err);

@@ -8,12 +8,13 @@
 import * as net from "node:net";
 import { ConnectionError, TimeoutError } from "../errors.ts";
 import { bareHostname, formatAddress, tlsUnsupported } from "./_address.ts";
+import { ReadSlab } from "./_read_slab.ts";
 import type { ConnectOptions, RawSocket, SocketHandlers, Transport } from "./types.ts";
 
 /**
  * A {@link Transport} over `node:net`. `TCP_NODELAY` is set; a `write` the kernel buffer could not
- * take at once returns a promise settled on `'drain'` (or on close). Received chunks are fresh
- * plain `Uint8Array`s (views of Node's buffers, not reused).
+ * take at once returns a promise settled on `'drain'` (or on close). Received chunks are plain
+ * `Uint8Array`s, never reused (see {@link ReadSlab}).
  */
 export const nodeTransport: Transport = {
   name: "node",
@@ -22,7 +23,19 @@ export const nodeTransport: Transport = {
     if (tlsError) return Promise.reject(tlsError);
     const address = formatAddress(options.hostname, options.port);
     return new Promise<RawSocket>((resolve, reject) => {
-      const socket = net.connect({ host: bareHostname(options.hostname), port: options.port });
+      const slab = new ReadSlab();
+      const socket = net.connect({
+        host: bareHostname(options.hostname),
+        port: options.port,
+        onread: {
+          buffer: slab.next,
+          callback(length: number, room: Uint8Array): boolean {
+            // Reads start only once connected (Node reads after 'connect').
+            handlers.onData(slab.take(room, length));
+            return true; // keep reading
+          },
+        },
+      });
       let connected = false;
       let closed = false;
       let lastError: Error | undefined;
@@ -62,10 +75,6 @@ export const nodeTransport: Transport = {
         clearTimeout(timer);
         connected = true;
         socket.setNoDelay(true);
-        // A plain Uint8Array view (no copy), so decoded bodies are the same type on every runtime.
-        socket.on("data", (chunk: Uint8Array) => {
-          handlers.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        });
         resolve({
           write(data: Uint8Array): Promise<void> | undefined {
             if (closed || socket.destroyed) return undefined;

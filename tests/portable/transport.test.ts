@@ -54,7 +54,10 @@ function startEchoServer(pauseFirst = false): Promise<EchoServer> {
 
 interface Opened {
   socket: RawSocket;
+  /** Copies of the received chunks. */
   chunks: Uint8Array[];
+  /** The received chunks themselves, kept by reference (adapters never reuse them). */
+  held: Uint8Array[];
   bytes: () => number;
   /** Resolves with the close error once onClose ran; counts calls. */
   closed: Promise<Error | undefined>;
@@ -64,6 +67,7 @@ interface Opened {
 
 async function open(transport: Transport, port: number): Promise<Opened> {
   const chunks: Uint8Array[] = [];
+  const held: Uint8Array[] = [];
   let bytes = 0;
   let calls = 0;
   let waiter: { n: number; done: () => void } | undefined;
@@ -72,6 +76,7 @@ async function open(transport: Transport, port: number): Promise<Opened> {
   const socket = await transport.connect({ hostname: "127.0.0.1", port, timeoutMs: 3000 }, {
     onData(chunk) {
       chunks.push(chunk.slice());
+      held.push(chunk);
       bytes += chunk.length;
       if (waiter && bytes >= waiter.n) {
         const w = waiter;
@@ -87,6 +92,7 @@ async function open(transport: Transport, port: number): Promise<Opened> {
   return {
     socket,
     chunks,
+    held,
     bytes: () => bytes,
     closed,
     closeCalls: () => calls,
@@ -178,6 +184,9 @@ for (const transport of transports) {
       await c.waitForBytes(big.length);
       assert.equal(server.received(), big.length);
       assert.deepEqual(concat(c.chunks), big);
+      // Chunks kept by reference were not overwritten by later reads (the decoder relies on it).
+      assert.ok(c.held.length > 1, "several reads");
+      assert.deepEqual(concat(c.held), big);
       c.socket.close();
       await c.closed;
       assert.equal(c.closeCalls(), 1);

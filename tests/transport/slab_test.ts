@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Connection, FrameSlab } from "../../src/transport/connection.ts";
+import { ReadSlab } from "../../src/transport/_read_slab.ts";
 import type { RawSocket } from "../../src/transport/types.ts";
 
 /** A RawSocket that records writes (accepted at once). */
@@ -72,4 +73,23 @@ Deno.test("non-adjacent frames mixed with slab runs keep their order", async () 
   conn.send(e);
   await conn.flush();
   assert.equal(socket.writes[1], e);
+});
+
+Deno.test("ReadSlab: rooms of at least 64 KiB, taken bytes never offered again", () => {
+  const slab = new ReadSlab();
+  const taken: Uint8Array[] = [];
+  for (let i = 0; i < 40; i++) {
+    const room = slab.next();
+    assert.ok(room.length >= 64 * 1024, `room ${i} has ${room.length} bytes`);
+    // Whatever a read puts in the room, earlier chunks keep their bytes.
+    room.fill(0xee);
+    const length = 1 + ((i * 7919) % 20_000);
+    room.fill(i, 0, length);
+    taken.push(slab.take(room, length));
+  }
+  taken.forEach((chunk, i) => {
+    assert.equal(chunk.length, 1 + ((i * 7919) % 20_000));
+    assert.ok(chunk.every((b) => b === i), `chunk ${i} intact`);
+  });
+  assert.ok(new Set(taken.map((c) => c.buffer)).size > 1, "moved on to a new slab");
 });
