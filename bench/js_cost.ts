@@ -70,18 +70,43 @@ function sendResponseParts(): { head: Uint8Array; tail: Uint8Array } {
   };
 }
 
-/** The response frame for `opaque`. */
-function sendResponse(parts: { head: Uint8Array; tail: Uint8Array }, opaque: number): Uint8Array {
-  const digits = new TextEncoder().encode(String(opaque));
-  const headerLength = parts.head.length + digits.length + parts.tail.length;
-  const frame = new Uint8Array(8 + headerLength);
-  const view = new DataView(frame.buffer);
-  view.setInt32(0, 4 + headerLength);
-  view.setInt32(4, headerLength);
-  frame.set(parts.head, 8);
-  frame.set(digits, 8 + parts.head.length);
-  frame.set(parts.tail, 8 + parts.head.length + digits.length);
-  return frame;
+/** Decimal digits of a non-negative int. */
+function digitCount(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
+}
+
+/** Write the response frame for `opaque` at `out[at]`; returns the position after it. */
+function writeSendResponse(
+  parts: { head: Uint8Array; tail: Uint8Array },
+  opaque: number,
+  out: Uint8Array,
+  at: number,
+): number {
+  const digits = digitCount(opaque);
+  const headerLength = parts.head.length + digits + parts.tail.length;
+  const length = 4 + headerLength;
+  out[at] = length >>> 24;
+  out[at + 1] = length >>> 16;
+  out[at + 2] = length >>> 8;
+  out[at + 3] = length;
+  out[at + 4] = 0;
+  out[at + 5] = headerLength >>> 16;
+  out[at + 6] = headerLength >>> 8;
+  out[at + 7] = headerLength;
+  out.set(parts.head, at + 8);
+  let p = at + 8 + parts.head.length + digits;
+  for (let n = opaque, q = p - 1; q >= p - digits; q--) {
+    out[q] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  out.set(parts.tail, p);
+  p += parts.tail.length;
+  return p;
 }
 
 const OPAQUE_KEY = new TextEncoder().encode('"opaque":');
@@ -108,7 +133,8 @@ function intAfter(b: Uint8Array, from: number, end: number, key: Uint8Array): nu
 class LoopbackSocket implements RawSocket {
   readonly #handlers: SocketHandlers;
   readonly #parts = sendResponseParts();
-  #out: Uint8Array[] = [];
+  /** Answers queued for the next delivery: an opaque to answer as a send, or a whole frame. */
+  #out: (number | Uint8Array)[] = [];
   #scheduled = false;
 
   constructor(handlers: SocketHandlers) {
@@ -123,9 +149,7 @@ class LoopbackSocket implements RawSocket {
         (new DataView(data.buffer, data.byteOffset + p + 4, 4).getInt32(0) & 0xffffff);
       const opaque = intAfter(data, p + 8, headerEnd, OPAQUE_KEY);
       const isSend = data[p + 16] === 0x33 && data[p + 17] === 0x31 && data[p + 18] === 0x30; // "310"
-      this.#out.push(
-        isSend ? sendResponse(this.#parts, opaque) : this.#other(data.subarray(p, p + length)),
-      );
+      this.#out.push(isSend ? opaque : this.#other(data.subarray(p, p + length)));
       p += length;
     }
     if (!this.#scheduled) {
@@ -158,13 +182,21 @@ class LoopbackSocket implements RawSocket {
     this.#scheduled = false;
     const frames = this.#out;
     this.#out = [];
+    const parts = this.#parts;
     let n = 0;
-    for (const f of frames) n += f.length;
+    for (const f of frames) {
+      n += typeof f === "number"
+        ? 8 + parts.head.length + digitCount(f) + parts.tail.length
+        : f.length;
+    }
     const chunk = new Uint8Array(n);
     let at = 0;
     for (const f of frames) {
-      chunk.set(f, at);
-      at += f.length;
+      if (typeof f === "number") at = writeSendResponse(parts, f, chunk, at);
+      else {
+        chunk.set(f, at);
+        at += f.length;
+      }
     }
     this.#handlers.onData(chunk);
   }
