@@ -109,6 +109,10 @@ function writeSendResponse(
   return p;
 }
 
+function readInt32(b: Uint8Array, at: number): number {
+  return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
+}
+
 const OPAQUE_KEY = new TextEncoder().encode('"opaque":');
 
 /** The int after `"key":` in the JSON header at `b[from, end)` (our client's request header). */
@@ -144,9 +148,8 @@ class LoopbackSocket implements RawSocket {
   write(data: Uint8Array): undefined {
     // Whole frames only: the client writes whole frames.
     for (let p = 0; p < data.length;) {
-      const length = 4 + new DataView(data.buffer, data.byteOffset + p, 4).getInt32(0);
-      const headerEnd = p + 8 +
-        (new DataView(data.buffer, data.byteOffset + p + 4, 4).getInt32(0) & 0xffffff);
+      const length = 4 + readInt32(data, p);
+      const headerEnd = p + 8 + (readInt32(data, p + 4) & 0xffffff);
       const opaque = intAfter(data, p + 8, headerEnd, OPAQUE_KEY);
       const isSend = data[p + 16] === 0x33 && data[p + 17] === 0x31 && data[p + 18] === 0x30; // "310"
       this.#out.push(isSend ? opaque : this.#other(data.subarray(p, p + length)));

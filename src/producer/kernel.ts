@@ -204,7 +204,8 @@ async function sendKernelAfterRefresh(
 /**
  * {@link sendKernel} reporting to `sink` instead of a promise (see `SendLoopDeps.attemptTo`):
  * only for the plain path (awaited or async mode, JSON headers, broker address known, no
- * sendMessage hooks). Returns false, having done nothing, otherwise.
+ * sendMessage hooks). Returns false, having done nothing, otherwise. `bornTimestamp` is the
+ * attempt's start (Date.now()).
  *
  * @throws what checkForbidden hooks throw (a failed attempt)
  */
@@ -216,6 +217,7 @@ export function sendKernelTo(
   timeoutMs: number,
   signal: AbortSignal | undefined,
   sink: AttemptSink<SendResult | undefined>,
+  bornTimestamp: number,
 ): boolean {
   if (
     mode === "ONEWAY" || env.serializeType !== 0 || env.remoting.invokeJsonTo === undefined ||
@@ -225,7 +227,16 @@ export function sendKernelTo(
   if (brokerAddr === undefined) return false;
   const addr = env.vipChannel ? vipAddress(brokerAddr) : brokerAddr;
   checkForbidden(env, p, mq, mode, addr);
-  invokeSend(env, p, mq, addr, timeoutMs, signal, new SendCall(env, mq, p.msgId, addr, sink));
+  invokeSend(
+    env,
+    p,
+    mq,
+    addr,
+    timeoutMs,
+    signal,
+    new SendCall(env, mq, p.msgId, addr, sink),
+    bornTimestamp,
+  );
   return true;
 }
 
@@ -258,6 +269,7 @@ function invokeSend(
   timeoutMs: number,
   signal: AbortSignal | undefined,
   call: SendCall,
+  bornTimestamp: number,
 ): void {
   const remoting = env.remoting;
   remoting.invokeJsonTo!.call(
@@ -270,7 +282,7 @@ function invokeSend(
       p,
       mq.queueId,
       mq.brokerName,
-      Date.now(),
+      bornTimestamp,
     ),
     p.sendBody,
     timeoutMs,
@@ -308,7 +320,7 @@ function sendToBroker(
   const remoting = env.remoting;
   if (mode !== "ONEWAY" && env.serializeType === 0 && remoting.invokeJsonTo !== undefined) {
     const call = new SendCall(env, mq, p.msgId, addr);
-    invokeSend(env, p, mq, addr, timeoutMs, signal, call);
+    invokeSend(env, p, mq, addr, timeoutMs, signal, call, Date.now());
     return ctx === undefined ? call.promise! : withAfterHooks(call.promise!, ctx, hooks);
   }
   const request: RemotingCommand = {

@@ -206,6 +206,7 @@ export class Producer implements AsyncDisposable {
     options: SendOptions | undefined,
     begin: number,
     outcome?: SendOutcome<SendResult | undefined>,
+    beganInThisRun = false,
   ): Promise<SendResult | undefined> {
     try {
       const timeoutMs = this.#budget(options);
@@ -218,6 +219,8 @@ export class Producer implements AsyncDisposable {
         return withOutcome(this.#sendSlow(p, mode, options, begin, timeoutMs, signal), outcome);
       }
       const job = this.#job(p, mode, options, begin, timeoutMs, signal, info);
+      // When nothing was awaited since `begin` was read, the first attempt starts at it.
+      job.startsAtBegin = beganInThisRun;
       return runSendLoop(job, job, outcome);
     } catch (e) {
       return withOutcome(Promise.reject(e), outcome);
@@ -294,7 +297,7 @@ export class Producer implements AsyncDisposable {
     const outcome = new Tracked<SendResult | undefined>(this.events, tracker, mode, begin);
     try {
       const p = prepareMessage(message!, this.#prepareContext(instance), begin);
-      return this.#send(p, mode, options, begin, outcome) as Promise<T>;
+      return this.#send(p, mode, options, begin, outcome, true) as Promise<T>;
     } catch (error) {
       return withOutcome<SendResult | undefined>(Promise.reject(error), outcome) as Promise<T>;
     }

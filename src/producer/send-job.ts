@@ -47,6 +47,8 @@ export class SendJob implements SendLoopDeps<SendResult | undefined>, SendLoopPo
   readonly retryNotOk: boolean;
   /** Fixed-queue sends reject with their own error, like Java's `send(msg, mq)`. */
   readonly wrapFinalError: boolean;
+  /** Set by the producer when the loop starts in the run that read {@link begin}. */
+  startsAtBegin = false;
   /** Topic without namespace (error messages, events). */
   readonly topic: string;
   readonly #env: KernelEnv;
@@ -127,14 +129,18 @@ export class SendJob implements SendLoopDeps<SendResult | undefined>, SendLoopPo
     return sendKernel(this.#env, this.#p, queue, this.#mode, timeoutMs, this.#signal);
   }
 
-  /** One kernel attempt reporting to `sink`, when the kernel's plain path applies. */
+  /**
+   * One kernel attempt reporting to `sink`, when the kernel's plain path applies; `now` stamps
+   * the message's bornTimestamp.
+   */
   attemptTo(
     queue: MessageQueue,
     timeoutMs: number,
     _attemptIndex: number,
     sink: AttemptSink<SendResult | undefined>,
+    now: number,
   ): boolean {
-    return sendKernelTo(this.#env, this.#p, queue, this.#mode, timeoutMs, this.#signal, sink);
+    return sendKernelTo(this.#env, this.#p, queue, this.#mode, timeoutMs, this.#signal, sink, now);
   }
 
   /** Whether a success's latency reaches the fault strategy (see `SendLoopDeps.wantsLatency`). */

@@ -32,14 +32,16 @@ export interface SendLoopDeps<R> {
   attempt(queue: MessageQueue, timeoutMs: number, attemptIndex: number): Promise<R>;
   /**
    * Optional: start the first attempt with its outcome going to `sink` (once, possibly from I/O
-   * later) instead of a promise, so the common send costs one promise in all. Returns false when
-   * it cannot (nothing started, `sink` untouched): the loop then calls {@link attempt}.
+   * later) instead of a promise, so the common send costs one promise in all. `now` is the
+   * attempt's start on the {@link now} clock (no clock read needed). Returns false when it
+   * cannot (nothing started, `sink` untouched): the loop then calls {@link attempt}.
    */
   attemptTo?(
     queue: MessageQueue,
     timeoutMs: number,
     attemptIndex: number,
     sink: AttemptSink<R>,
+    now: number,
   ): boolean;
   /** Fault strategy feedback. */
   updateFaultItem(brokerName: string, latencyMs: number, isolation: boolean): void;
@@ -83,6 +85,11 @@ export interface SendLoopPolicy {
    * spend the same budget). Default: when the loop starts.
    */
   begin?: number;
+  /**
+   * True when the loop is started in the same synchronous run that read {@link begin} (nothing
+   * awaited in between): the first attempt then starts at `begin`, without a clock read.
+   */
+  startsAtBegin?: boolean;
   /** Whether an attempt's error may be retried on another broker. */
   retryOn(error: unknown): boolean;
   /** Retry when the status is not SEND_OK (retryAnotherBrokerWhenNotStoreOK). */
@@ -227,13 +234,16 @@ export function runSendLoop<R extends SendResult | undefined>(
     return withOutcome(Promise.reject(e), outcome);
   }
   run.lastBroker = queue.brokerName;
-  // Without an earlier begin, the first attempt starts when the loop does (no second clock read).
-  const start = policy.begin === undefined ? run.begin : deps.now();
+  // Without an earlier begin, or one read in this same run, the first attempt starts when the
+  // loop does (no second clock read).
+  const start = policy.begin === undefined || policy.startsAtBegin === true
+    ? run.begin
+    : deps.now();
   const left = policy.timeoutMs - (start - run.begin);
   if (left <= 0) return withOutcome(finish(deps, policy, run, true), outcome);
   const promise = run.open(queue, start);
   try {
-    if (deps.attemptTo === undefined || !deps.attemptTo(queue, left, 0, run)) {
+    if (deps.attemptTo === undefined || !deps.attemptTo(queue, left, 0, run, start)) {
       deps.attempt(queue, left, 0).then((r) => run.ok(r), (e) => run.fail(e));
     }
   } catch (e) {

@@ -51,10 +51,12 @@ const M_VERSION = 5;
 const M_LANGUAGE = 6;
 const M_EXT = 7;
 
-/** Printable ASCII without `"` and `\`: the bytes a plain string may hold. */
-function plain(c: number): boolean {
-  return c >= 0x20 && c < 0x7f && c !== QUOTE && c !== BACKSLASH;
-}
+/**
+ * 1 for the bytes a plain string may hold (printable ASCII without `"` and `\`), by byte: one
+ * load per byte in the scanning loops instead of four comparisons.
+ */
+const PLAIN = new Uint8Array(256);
+for (let c = 0x20; c < 0x7f; c++) PLAIN[c] = c === QUOTE || c === BACKSLASH ? 0 : 1;
 
 /** The scanned members of one header; reused from frame to frame. */
 export class HeaderTokens {
@@ -102,7 +104,7 @@ export class HeaderTokens {
       if (p >= end || b[p] !== QUOTE) return false;
       const ks = p + 1;
       let ke = ks;
-      while (ke < end && plain(b[ke])) ke++;
+      while (ke < end && PLAIN[b[ke]] === 1) ke++;
       if (ke + 2 >= end || b[ke] !== QUOTE || b[ke + 1] !== COLON) return false;
       const member = memberOf(b, ks, ke);
       p = ke + 2;
@@ -112,7 +114,7 @@ export class HeaderTokens {
       } else if (b[p] === QUOTE) {
         const vs = p + 1;
         let ve = vs;
-        while (ve < end && plain(b[ve])) ve++;
+        while (ve < end && PLAIN[b[ve]] === 1) ve++;
         if (ve >= end || b[ve] !== QUOTE) return false;
         p = ve + 1;
         if (member === M_REMARK) {
@@ -167,13 +169,13 @@ export class HeaderTokens {
       if (p >= end || b[p] !== QUOTE) return -1;
       const ks = p + 1;
       let ke = ks;
-      while (ke < end && plain(b[ke])) ke++;
+      while (ke < end && PLAIN[b[ke]] === 1) ke++;
       if (ke + 3 >= end || b[ke] !== QUOTE || b[ke + 1] !== COLON || b[ke + 2] !== QUOTE) {
         return -1;
       }
       const vs = ke + 3;
       let ve = vs;
-      while (ve < end && plain(b[ve])) ve++;
+      while (ve < end && PLAIN[b[ve]] === 1) ve++;
       if (ve >= end || b[ve] !== QUOTE) return -1;
       // JSON.parse makes "__proto__" an own property; a plain assignment would not.
       if (this.pairCount === MAX_PAIRS || equalAt(b, ks, ke, PROTO)) return -1;

@@ -252,3 +252,37 @@ Deno.test("send loop: wantsLatency false skips the success feedback, not the fai
   assert.deepEqual(withFeedback.faults, [["a", 5, true], ["b", 7, false]]);
   assert.ok(clockReads >= 2);
 });
+
+Deno.test("send loop: startsAtBegin starts the first attempt at begin, without a clock read", async () => {
+  for (const startsAtBegin of [false, true]) {
+    const h = harness([(b) => ok(b)], [0]);
+    let clockReads = 0;
+    let stamped = -1;
+    let budget = -1;
+    const deps = {
+      ...h.deps,
+      now: () => {
+        clockReads++;
+        return 1500; // 500 ms after begin
+      },
+      wantsLatency: () => false,
+      attemptTo(
+        _q: MessageQueue,
+        left: number,
+        _n: number,
+        sink: AttemptSink<SendResult>,
+        now: number,
+      ): boolean {
+        stamped = now;
+        budget = left;
+        sink.ok(ok("a"));
+        return true;
+      },
+    };
+    await runSendLoop(deps, policy({ begin: 1000, startsAtBegin }));
+    // Without the flag the loop reads the clock: the attempt starts later and has less budget.
+    assert.equal(clockReads, startsAtBegin ? 0 : 1);
+    assert.equal(stamped, startsAtBegin ? 1000 : 1500);
+    assert.equal(budget, startsAtBegin ? 3000 : 2500);
+  }
+});
