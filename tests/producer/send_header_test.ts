@@ -183,3 +183,68 @@ Deno.test("plain messages use cached properties parts: same properties and frame
     (e: unknown) => e instanceof ValidationError && e.field === "tags",
   );
 });
+
+Deno.test("plain sends through cached templates: every field right across topics, brokers, queues, ids and times", () => {
+  const k: HeaderConstants = { group: "g", createTopicKey: "TBW102", defaultTopicQueueNums: "4" };
+  const writer = new SendHeaderWriter(k);
+  const uniqIds = new UniqIdGenerator({ ip: new Uint8Array([127, 0, 0, 1]), pid: 42 });
+  const ctx = {
+    namespace: undefined,
+    group: "g",
+    maxMessageSize: 4 << 20,
+    uniqIds,
+    propsParts: new PropsParts(undefined),
+  };
+  const body = new Uint8Array([9]);
+  const times = [1700000000123, 1700000000123, 1700000000999, 999999999999, 1700000001000];
+  let checked = 0;
+  // Round-robin over two brokers with the same queue ids (same slot candidates), two topics,
+  // tags on and off, flags and timestamps of another digit count: hits must never mix them up.
+  for (let i = 0; i < 3000; i++) {
+    const m: Message = {
+      topic: i % 7 < 5 ? "T" : "Other_Topic",
+      body,
+      tags: i % 3 === 0 ? undefined : "TagA",
+      flag: i % 11 === 0 ? 12345 : 0,
+      waitStoreMsgOK: i % 13 !== 0,
+    };
+    const p = prepareMessage(m, ctx, times[i % times.length]);
+    // Mostly two brokers; now and then one of 45 others, so slots get shared and must be checked.
+    const broker = i % 5 === 4 ? `broker-${i % 45}` : i % 2 === 0 ? "broker-a" : "broker-b";
+    const queueId = (i >> 1) % 4 + (i % 17 === 0 ? 300 : 0);
+    const born = times[(i * 3) % times.length];
+    const expected = encodeFrame({
+      code: 310,
+      language: 7,
+      version: 401,
+      opaque: i,
+      flag: 0,
+      extFields: buildSendHeader(k, p, queueId, broker, born),
+      body,
+      serializeType: 0,
+    });
+    writer.prepare(p, queueId, broker, born);
+    assert.deepEqual(encodeJsonFieldsFrame(310, 7, 401, i, 0, writer, body), expected, `send ${i}`);
+    checked++;
+  }
+  // Many brokers on queue 0, twice over: brokers created 32 apart share a slot.
+  for (let round = 0; round < 2; round++) {
+    for (let j = 0; j < 64; j++) {
+      const p = prepareMessage({ topic: "T", body, tags: "TagA" }, ctx, times[0]);
+      const expected = encodeFrame({
+        code: 310,
+        language: 7,
+        version: 401,
+        opaque: j,
+        flag: 0,
+        extFields: buildSendHeader(k, p, 0, `many-${j}`, times[0]),
+        body,
+        serializeType: 0,
+      });
+      writer.prepare(p, 0, `many-${j}`, times[0]);
+      assert.deepEqual(encodeJsonFieldsFrame(310, 7, 401, j, 0, writer, body), expected);
+      checked++;
+    }
+  }
+  assert.equal(checked, 3128);
+});
