@@ -20,13 +20,14 @@ const READ_MIN_BYTES = 64 * 1024;
 export class ReadSlab {
   #slab = new Uint8Array(READ_SLAB_BYTES);
   #pos = 0;
-  /** The room the next read goes into: at least 64 KiB, never handed out before. */
+  /** The room the next read goes into: 64 KiB never handed out before. */
   readonly next = (): Uint8Array => {
     if (this.#slab.length - this.#pos < READ_MIN_BYTES) {
       this.#slab = new Uint8Array(READ_SLAB_BYTES);
       this.#pos = 0;
     }
-    return this.#slab.subarray(this.#pos);
+    // 64 KiB, Node's own read size: a bigger room makes no read cheaper.
+    return this.#slab.subarray(this.#pos, this.#pos + READ_MIN_BYTES);
   };
   /** The first `length` bytes of `room` were read: they are the caller's from now on. */
   take(room: Uint8Array, length: number): Uint8Array {
