@@ -27,11 +27,11 @@ export class ReadSlab {
       this.#pos = 0;
     }
     // 64 KiB, Node's own read size: a bigger room makes no read cheaper.
-    return this.#slab.subarray(this.#pos, this.#pos + READ_MIN_BYTES);
+    return new Uint8Array(this.#slab.buffer, this.#pos, READ_MIN_BYTES);
   };
   /** The first `length` bytes of `room` were read: they are the caller's from now on. */
   take(room: Uint8Array, length: number): Uint8Array {
     this.#pos += length;
-    return room.subarray(0, length);
+    return new Uint8Array(room.buffer, room.byteOffset, length);
   }
 }
