@@ -178,12 +178,8 @@ export class Producer implements AsyncDisposable {
 
   #findPublishInfo(topic: string): Promise<TopicPublishInfo> {
     const o = this.#opts;
-    return this.#publishInfo.find(
-      this.#running(),
-      topic,
-      o.createTopicKey,
-      o.defaultTopicQueueNums,
-    );
+    const running = this.#running();
+    return this.#publishInfo.find(running, topic, o.createTopicKey, o.defaultTopicQueueNums);
   }
 
   #budget(options: SendOptions | undefined): number {
@@ -219,8 +215,8 @@ export class Producer implements AsyncDisposable {
         return withOutcome(this.#sendSlow(p, mode, options, begin, timeoutMs, signal), outcome);
       }
       const job = this.#job(p, mode, options, begin, timeoutMs, signal, info);
-      // When nothing was awaited since `begin` was read, the first attempt starts at it.
-      job.startsAtBegin = beganInThisRun;
+      // Only validation ran since `begin` (a selector's time counts, as in Java sendSelectImpl).
+      job.startsAtBegin = beganInThisRun && options?.selector === undefined;
       return runSendLoop(job, job, outcome);
     } catch (e) {
       return withOutcome(Promise.reject(e), outcome);

@@ -86,8 +86,9 @@ export interface SendLoopPolicy {
    */
   begin?: number;
   /**
-   * True when the loop is started in the same synchronous run that read {@link begin} (nothing
-   * awaited in between): the first attempt then starts at `begin`, without a clock read.
+   * True when the loop is started in the same synchronous run that read {@link begin}, with
+   * nothing slow in between (no await, no user code): the first attempt then starts at `begin`,
+   * without a clock read.
    */
   startsAtBegin?: boolean;
   /** Whether an attempt's error may be retried on another broker. */

@@ -11,10 +11,15 @@ import { bareHostname, formatAddress, tlsUnsupported } from "./_address.ts";
 import { ReadSlab } from "./_read_slab.ts";
 import type { ConnectOptions, RawSocket, SocketHandlers, Transport } from "./types.ts";
 
+/** True on Node itself, false in the Node compatibility layers of Deno and Bun. */
+const NATIVE_NODE = (globalThis as { Deno?: unknown }).Deno === undefined &&
+  (globalThis as { Bun?: unknown }).Bun === undefined;
+
 /**
  * A {@link Transport} over `node:net`. `TCP_NODELAY` is set; a `write` the kernel buffer could not
  * take at once returns a promise settled on `'drain'` (or on close). Received chunks are plain
- * `Uint8Array`s, never reused (see {@link ReadSlab}).
+ * `Uint8Array`s, never reused (on Node they are read straight into a {@link ReadSlab}). An
+ * `onData` that throws closes the socket with that error.
  */
 export const nodeTransport: Transport = {
   name: "node",
@@ -23,19 +28,33 @@ export const nodeTransport: Transport = {
     if (tlsError) return Promise.reject(tlsError);
     const address = formatAddress(options.hostname, options.port);
     return new Promise<RawSocket>((resolve, reject) => {
+      const host = bareHostname(options.hostname);
+      // A throwing handler closes the socket with its error, as the Deno adapter does (and, with
+      // `onread`, Node would otherwise read the next bytes over the chunk it just handed out).
+      const deliver = (chunk: Uint8Array): void => {
+        try {
+          handlers.onData(chunk);
+        } catch (err) {
+          socket.destroy(err instanceof Error ? err : new Error(String(err)));
+        }
+      };
       const slab = new ReadSlab();
-      const socket = net.connect({
-        host: bareHostname(options.hostname),
-        port: options.port,
-        onread: {
-          buffer: slab.next,
-          callback(length: number, room: Uint8Array): boolean {
-            // Reads start only once connected (Node reads after 'connect').
-            handlers.onData(slab.take(room, length));
-            return true; // keep reading
+      // Node: `onread` (see ReadSlab). The Node layers of Deno and Bun get the 'data' event, which
+      // every version of theirs implements (older ones lack or ignore `onread`).
+      const socket = NATIVE_NODE
+        ? net.connect({
+          host,
+          port: options.port,
+          onread: {
+            buffer: slab.next,
+            callback(length: number, room: Uint8Array): boolean {
+              // Reads start only once connected (Node reads after 'connect').
+              deliver(slab.take(room, length));
+              return true; // keep reading
+            },
           },
-        },
-      });
+        })
+        : net.connect({ host, port: options.port });
       let connected = false;
       let closed = false;
       let lastError: Error | undefined;
@@ -75,6 +94,12 @@ export const nodeTransport: Transport = {
         clearTimeout(timer);
         connected = true;
         socket.setNoDelay(true);
+        if (!NATIVE_NODE) {
+          // A plain Uint8Array view (no copy), so decoded bodies are the same type everywhere.
+          socket.on("data", (chunk: Uint8Array) => {
+            deliver(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          });
+        }
         resolve({
           write(data: Uint8Array): Promise<void> | undefined {
             if (closed || socket.destroyed) return undefined;

@@ -263,3 +263,32 @@ for (const transport of transports) {
     );
   });
 }
+
+test("node: an onData that throws closes the socket with its error; held chunks keep their bytes", async () => {
+  const server = await startEchoServer();
+  try {
+    const held: Uint8Array[] = [];
+    let resolveClosed!: (e: Error | undefined) => void;
+    const closed = new Promise<Error | undefined>((r) => (resolveClosed = r));
+    const boom = new Error("handler threw");
+    const socket = await nodeTransport.connect(
+      { hostname: "127.0.0.1", port: server.port, timeoutMs: 3000 },
+      {
+        onData(chunk) {
+          held.push(chunk);
+          throw boom;
+        },
+        onClose: resolveClosed,
+      },
+    );
+    const pending = socket.write(new TextEncoder().encode("AAAA"));
+    if (pending) await pending;
+    assert.equal(await closed, boom);
+    // Nothing more is read into the chunk handed out before the throw.
+    socket.write(new TextEncoder().encode("BBBB"));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(new TextDecoder().decode(held[0]), "AAAA");
+  } finally {
+    await server.close();
+  }
+});

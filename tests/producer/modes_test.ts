@@ -4,7 +4,7 @@ import { Producer } from "../../src/producer/producer.ts";
 import type { MessageQueue, SendResult } from "../../src/producer/types.ts";
 import { startCluster, type TestCluster } from "../../src/testing/mod.ts";
 import { producerTest } from "./_helpers.ts";
-import { ValidationError } from "../../src/errors.ts";
+import { TimeoutError, ValidationError } from "../../src/errors.ts";
 
 const TOPIC = "ModesTopic";
 
@@ -132,6 +132,23 @@ Deno.test("explicit queue and selector sends go where asked", async () => {
     }
     assert.equal(seen[0].length, 8);
     assert.ok(seen[0].every((q) => q.topic === TOPIC));
+  });
+});
+
+Deno.test("a selector's own time counts against the send's budget (Java sendSelectImpl)", async () => {
+  await withProducer(async (p) => {
+    await p.send({ topic: TOPIC, body: "warm" }); // route cached: the send path awaits nothing
+    await assert.rejects(
+      p.send({ topic: TOPIC, body: "slow" }, {
+        timeoutMs: 100,
+        selector: (queues) => {
+          const end = Date.now() + 150;
+          while (Date.now() < end) { /* a selector that takes longer than the budget */ }
+          return queues[0];
+        },
+      }),
+      TimeoutError,
+    );
   });
 });
 
