@@ -246,5 +246,25 @@ Deno.test("plain sends through cached templates: every field right across topics
       checked++;
     }
   }
-  assert.equal(checked, 3128);
+  // Queues 256 apart (same slot) and a compressed body's sysFlag on the same topic and broker.
+  for (let j = 0; j < 8; j++) {
+    const p = prepareMessage({ topic: "T", body, tags: "TagA" }, ctx, times[0]);
+    // j < 4: queues 0 and 256 in turn; then queue 0 with sysFlag 0 and 769 in turn.
+    if (j >= 4 && j % 2 === 1) p.sysFlag |= 0x301; // what compressIfNeeded sets
+    const queueId = j < 4 && j % 2 === 1 ? 256 : 0;
+    const expected = encodeFrame({
+      code: 310,
+      language: 7,
+      version: 401,
+      opaque: j,
+      flag: 0,
+      extFields: buildSendHeader(k, p, queueId, "broker-a", times[0]),
+      body,
+      serializeType: 0,
+    });
+    writer.prepare(p, queueId, "broker-a", times[0]);
+    assert.deepEqual(encodeJsonFieldsFrame(310, 7, 401, j, 0, writer, body), expected);
+    checked++;
+  }
+  assert.equal(checked, 3136);
 });
