@@ -131,14 +131,18 @@ export interface Meter {
   finish(messages: number, failures: number, histogram: LatencyHistogram): RunStats;
 }
 
-/**
- * Starts measuring one run: collects garbage, samples RSS, then starts the wall clock and the CPU
- * clock. `finish` reads CPU and wall time first (so the post-run GC is not billed to the client),
- * then collects garbage again and samples RSS.
- */
-export function startMeter(client: string, concurrency: number): Meter {
+/** Collects garbage and samples RSS: the baseline of a run's RSS growth. */
+export function rssBaseline(): number {
   collectGarbage();
-  const rssBefore = rss();
+  return rss();
+}
+
+/**
+ * Starts measuring one run: samples RSS after a full GC (or takes `rssBefore`, sampled that way
+ * earlier), then starts the wall clock and the CPU clock. `finish` reads CPU and wall time first
+ * (so the post-run GC is not billed to the client), then collects garbage again and samples RSS.
+ */
+export function startMeter(client: string, concurrency: number, rssBefore = rssBaseline()): Meter {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   return {

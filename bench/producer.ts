@@ -14,8 +14,11 @@
  * all in this process instead. CPU is the measuring process's `process.cpuUsage()` delta divided
  * by N, so it is client CPU only; "server CPU" is the cluster process's (Linux `/proc`), which
  * shows when the broker, not the client, limits a run (two cores are shared by both processes).
- * RSS is the measuring process's. Loopback only; every loop is bounded; the process exits by
- * itself.
+ * RSS is the measuring process's, after a full GC before and after the timed run. Each timed run
+ * starts in steady state: the warm-up, then for every run the RSS baseline GC followed by as many
+ * sends again as the warm-up (a full GC shrinks V8's young generation and can drop optimized code;
+ * timing right after it billed the clients for regrowing both). Loopback only; every loop is
+ * bounded; the process exits by itself.
  *
  * Flags: `--messages N` (default 100000), `--concurrency 1,8,64`, `--size 1024`, `--warmup N`,
  * `--repeat R` (median of R measured runs, default 1), `--clients ours,ali-ons,raw`, `--topic T`,
