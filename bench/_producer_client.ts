@@ -125,9 +125,9 @@ async function measureOnce(
 ): Promise<RunStats> {
   // The RSS baseline needs a full GC, and a full GC shrinks V8's young generation and can drop
   // optimized code (maps only weakly held die when no send is in flight). Timing right after it
-  // billed every client for growing both back: at C=8, ali-ons ~4 µs/msg more, ours ~0.4. So the
-  // baseline is taken first and a short re-warm-up runs before the clocks start: the timed run
-  // sees each client's steady state.
+  // billed every client for growing both back: at C=8, ali-ons 2-3 µs/msg more, ours ~1. So the
+  // baseline is taken first and a re-warm-up as long as the warm-up runs before the clocks start:
+  // the timed run sees each client's steady state.
   const rssBefore = rssBaseline();
   await run(rewarmCount(opts), histogram);
   histogram.reset();
