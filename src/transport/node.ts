@@ -38,10 +38,10 @@ export const nodeTransport: Transport = {
           socket.destroy(err instanceof Error ? err : new Error(String(err)));
         }
       };
-      const slab = new ReadSlab();
       // Node: `onread` (see ReadSlab). The Node layers of Deno and Bun get the 'data' event, which
       // every version of theirs implements (older ones lack or ignore `onread`).
-      const socket = NATIVE_NODE
+      const slab = NATIVE_NODE ? new ReadSlab() : undefined;
+      const socket = slab !== undefined
         ? net.connect({
           host,
           port: options.port,
@@ -94,7 +94,7 @@ export const nodeTransport: Transport = {
         clearTimeout(timer);
         connected = true;
         socket.setNoDelay(true);
-        if (!NATIVE_NODE) {
+        if (slab === undefined) {
           // A plain Uint8Array view (no copy), so decoded bodies are the same type everywhere.
           socket.on("data", (chunk: Uint8Array) => {
             deliver(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
