@@ -14,7 +14,7 @@ import type { RemotingLike } from "../client/types.ts";
 import type { PreparedMessage } from "./message.ts";
 import type { HookList } from "./hooks.ts";
 import { SendHeaderWriter } from "./send-header.ts";
-import { processSendResponse, SendCall } from "./send-response.ts";
+import { processSendResponse, PromisedSend, SendCall } from "./send-response.ts";
 import type { CommunicationMode, SendMessageContext, SendResult } from "./types.ts";
 import type { AttemptSink } from "./send-loop.ts";
 
@@ -319,9 +319,18 @@ function sendToBroker(
   }
   const remoting = env.remoting;
   if (mode !== "ONEWAY" && env.serializeType === 0 && remoting.invokeJsonTo !== undefined) {
-    const call = new SendCall(env, mq, p.msgId, addr);
-    invokeSend(env, p, mq, addr, timeoutMs, signal, call, Date.now());
-    return ctx === undefined ? call.promise! : withAfterHooks(call.promise!, ctx, hooks);
+    const sink = new PromisedSend();
+    invokeSend(
+      env,
+      p,
+      mq,
+      addr,
+      timeoutMs,
+      signal,
+      new SendCall(env, mq, p.msgId, addr, sink),
+      Date.now(),
+    );
+    return ctx === undefined ? sink.promise : withAfterHooks(sink.promise, ctx, hooks);
   }
   const request: RemotingCommand = {
     code: p.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2,

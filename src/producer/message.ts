@@ -83,6 +83,66 @@ export interface PrepareContext {
   propsParts: PropsParts;
 }
 
+/**
+ * The one shape of {@link PreparedMessage}, single and batch alike (the kernel's reads stay
+ * monomorphic). A plain message's properties text is built only when read: the send fast path
+ * writes it from the cached parts, and the string (two cons strings) would be garbage kept alive
+ * by every send in flight.
+ */
+class Prepared implements PreparedMessage {
+  readonly message: Message;
+  readonly messages: readonly Message[] | undefined;
+  readonly topic: string;
+  readonly body: Uint8Array;
+  sendBody: Uint8Array;
+  sysFlag: number;
+  readonly flag: number;
+  readonly propsHead: PropsPart | undefined;
+  readonly propsTail: PropsPart | undefined;
+  readonly idHead: Uint8Array | undefined;
+  readonly idCounter: number;
+  readonly msgId: string;
+  readonly batch: boolean;
+  readonly msgType: MessageType;
+  #properties: string | undefined;
+
+  constructor(
+    message: Message,
+    messages: readonly Message[] | undefined,
+    topic: string,
+    body: Uint8Array,
+    sysFlag: number,
+    flag: number,
+    properties: string | undefined,
+    propsHead: PropsPart | undefined,
+    propsTail: PropsPart | undefined,
+    idHead: Uint8Array | undefined,
+    idCounter: number,
+    msgId: string,
+    msgType: MessageType,
+  ) {
+    this.message = message;
+    this.messages = messages;
+    this.topic = topic;
+    this.body = body;
+    this.sendBody = body;
+    this.sysFlag = sysFlag;
+    this.flag = flag;
+    this.#properties = properties;
+    this.propsHead = propsHead;
+    this.propsTail = propsTail;
+    this.idHead = idHead;
+    this.idCounter = idCounter;
+    this.msgId = msgId;
+    this.batch = messages !== undefined;
+    this.msgType = msgType;
+  }
+
+  get properties(): string {
+    return this.#properties ??= this.propsHead!.raw + this.msgId + this.propsTail!.raw;
+  }
+}
+
 function bodyBytes(body: unknown, field: string, max: number): Uint8Array {
   const bytes = typeof body === "string" ? encoder.encode(body) : body;
   checkBody(bytes, max, field);
@@ -169,7 +229,7 @@ export function prepareMessage(
   checkFlag(flag, "flag");
   const ids = ctx.uniqIds;
   const msgId = ids.next(now);
-  let properties: string;
+  let properties: string | undefined;
   let propsHead: PropsPart | undefined;
   let propsTail: PropsPart | undefined;
   const wait = m.waitStoreMsgOK;
@@ -177,28 +237,26 @@ export function prepareMessage(
     m.keys === undefined && m.delayTimeLevel === undefined && !m.transactionPrepared &&
     m.properties === undefined && (wait === undefined || typeof wait === "boolean")
   ) {
-    // The common plain message: cached parts around the id, same text as buildProperties.
+    // The common plain message: cached parts around the id, same text as buildProperties
+    // (built only if something reads it; see Prepared).
     propsHead = ctx.propsParts.head(m.tags, "tags");
     propsTail = ctx.propsParts.tail(wait !== false);
-    properties = propsHead.raw + msgId + propsTail.raw;
   } else properties = buildProperties(m, "", ctx, msgId);
-  return {
-    message: m,
-    messages: undefined,
-    topic: wrapNamespace(ctx.namespace, m.topic),
+  return new Prepared(
+    m,
+    undefined,
+    wrapNamespace(ctx.namespace, m.topic),
     body,
-    sendBody: body,
-    sysFlag: m.transactionPrepared ? MessageSysFlag.TRANSACTION_PREPARED : 0,
+    m.transactionPrepared ? MessageSysFlag.TRANSACTION_PREPARED : 0,
     flag,
     properties,
     propsHead,
     propsTail,
-    idHead: propsHead === undefined ? undefined : ids.lastHead,
-    idCounter: ids.lastCounter,
+    propsHead === undefined ? undefined : ids.lastHead,
+    ids.lastCounter,
     msgId,
-    batch: false,
-    msgType: messageType(m),
-  };
+    messageType(m),
+  );
 }
 
 /**
@@ -272,21 +330,19 @@ export async function prepareBatch(
       `encoded batch must be at most ${ctx.maxMessageSize} bytes, got ${body.length}`,
     );
   }
-  return {
-    message: first,
+  return new Prepared(
+    first,
     messages,
-    topic: wrapNamespace(ctx.namespace, first.topic),
+    wrapNamespace(ctx.namespace, first.topic),
     body,
-    sendBody: body,
-    sysFlag: 0,
-    flag: 0,
-    properties: "WAIT" + NV + (first.waitStoreMsgOK === false ? "false" : "true"),
-    propsHead: undefined,
-    propsTail: undefined,
-    idHead: undefined,
-    idCounter: 0,
-    msgId: ids.join(","),
-    batch: true,
-    msgType: "Normal_Msg",
-  };
+    0,
+    0,
+    "WAIT" + NV + (first.waitStoreMsgOK === false ? "false" : "true"),
+    undefined,
+    undefined,
+    undefined,
+    0,
+    ids.join(","),
+    "Normal_Msg",
+  );
 }

@@ -35,9 +35,8 @@ import {
   type PreparedMessage,
   prepareMessage,
 } from "./message.ts";
-import type { KernelEnv } from "./kernel.ts";
 import { runSendLoop, type SendOutcome, withOutcome } from "./send-loop.ts";
-import { checkExplicitQueue, fixedQueue, SendJob } from "./send-job.ts";
+import { checkExplicitQueue, fixedQueue, type SendJob, SendJobs } from "./send-job.ts";
 import type {
   CommunicationMode,
   Message,
@@ -85,7 +84,7 @@ export class Producer implements AsyncDisposable {
   #state: ProducerState = "CREATE_JUST";
   #clientIP: string | undefined;
   #instance: ClientInstance | undefined;
-  #env: KernelEnv | undefined;
+  #jobs: SendJobs | undefined;
   #codec: MessageCodec | undefined;
   #prepareCtx: PrepareContext | undefined;
 
@@ -151,7 +150,8 @@ export class Producer implements AsyncDisposable {
     this.#instance = instance;
     this.#codec = o.codec ?? instance.codec;
     const refreshRoute = (topic: string): Promise<TopicPublishInfo> => this.#findPublishInfo(topic);
-    this.#env = producerKernelEnv(instance, o, this.#group, this.#hooks, refreshRoute);
+    const env = producerKernelEnv(instance, o, this.#group, this.#hooks, refreshRoute);
+    this.#jobs = new SendJobs(env, this.faultStrategy, this.events, this.#tracker, o);
     this.#state = "RUNNING";
     await announceStart(instance, o, this.events);
   }
@@ -201,8 +201,7 @@ export class Producer implements AsyncDisposable {
     mode: CommunicationMode,
     options: SendOptions | undefined,
     begin: number,
-    outcome?: SendOutcome<SendResult | undefined>,
-    beganInThisRun = false,
+    tracked = false,
   ): Promise<SendResult | undefined> {
     try {
       const timeoutMs = this.#budget(options);
@@ -212,15 +211,24 @@ export class Producer implements AsyncDisposable {
       if (explicit !== undefined) checkExplicitQueue(explicit, p.message.topic);
       const info = explicit === undefined ? this.#publishInfo.cached(p.topic) : undefined;
       if ((explicit === undefined && info === undefined) || this.#needsCompression(p)) {
-        return withOutcome(this.#sendSlow(p, mode, options, begin, timeoutMs, signal), outcome);
+        const slow = this.#sendSlow(p, mode, options, begin, timeoutMs, signal);
+        return tracked ? withOutcome(slow, this.#outcome(mode, begin)) : slow;
       }
       const job = this.#job(p, mode, options, begin, timeoutMs, signal, info);
       // Only validation ran since `begin` (a selector's time counts, as in Java sendSelectImpl).
-      job.startsAtBegin = beganInThisRun && options?.selector === undefined;
-      return runSendLoop(job, job, outcome);
+      job.startsAtBegin = tracked && options?.selector === undefined;
+      // A tracked send's job is also its outcome: events and the in-flight count.
+      return runSendLoop(job, job, tracked ? job : undefined);
     } catch (e) {
-      return withOutcome(Promise.reject(e), outcome);
+      return tracked
+        ? withOutcome(Promise.reject(e), this.#outcome(mode, begin))
+        : Promise.reject(e);
     }
+  }
+
+  /** The end of a tracked single-message send that has no job (yet). */
+  #outcome(mode: CommunicationMode, begin: number): SendOutcome<SendResult | undefined> {
+    return new Tracked<SendResult | undefined>(this.events, this.#tracker, mode, begin);
   }
 
   #needsCompression(p: PreparedMessage): boolean {
@@ -256,20 +264,8 @@ export class Producer implements AsyncDisposable {
     signal: AbortSignal,
     info: TopicPublishInfo | undefined,
   ): SendJob {
-    const o = this.#opts;
-    return new SendJob(
-      this.#env!,
-      p,
-      mode,
-      signal,
-      info,
-      fixedQueue(options, info, p.message, o.namespace),
-      this.faultStrategy,
-      this.events,
-      o,
-      timeoutMs,
-      begin,
-    );
+    const fixed = fixedQueue(options, info, p.message, this.#opts.namespace);
+    return this.#jobs!.job(p, mode, signal, info, fixed, timeoutMs, begin);
   }
 
   #tracked<T extends SendResult | undefined>(
@@ -287,16 +283,17 @@ export class Producer implements AsyncDisposable {
       return Promise.reject(e);
     }
     const begin = Date.now();
-    const tracker = this.#tracker;
-    tracker.enter();
-    // Events and the in-flight count are settled inside the send loop's own reaction.
-    const outcome = new Tracked<SendResult | undefined>(this.events, tracker, mode, begin);
+    this.#tracker.enter();
+    // From here the in-flight count and the events are settled exactly once, inside the send
+    // loop's own reaction (by the send's job, or a Tracked where there is none).
+    let p: PreparedMessage;
     try {
-      const p = prepareMessage(message!, this.#prepareContext(instance), begin);
-      return this.#send(p, mode, options, begin, outcome, true) as Promise<T>;
+      p = prepareMessage(message!, this.#prepareContext(instance), begin);
     } catch (error) {
-      return withOutcome<SendResult | undefined>(Promise.reject(error), outcome) as Promise<T>;
+      const failed = Promise.reject(error);
+      return withOutcome<SendResult | undefined>(failed, this.#outcome(mode, begin)) as Promise<T>;
     }
+    return this.#send(p, mode, options, begin, true) as Promise<T>;
   }
 
   #prepareContext(instance: ClientInstance): PrepareContext {

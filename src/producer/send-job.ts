@@ -1,6 +1,7 @@
 /**
- * One send as the retry loop sees it: a single object that is both the loop's dependencies and
- * its policy, so a send allocates one job instead of a handful of closures.
+ * One send as the retry loop sees it: a single object that is the loop's dependencies, its policy
+ * and (for a single message) the bookkeeping of its end, so a send allocates one job instead of a
+ * handful of closures. What sends share lives in a profile per kind of send.
  *
  * @module
  */
@@ -17,8 +18,10 @@ import {
   type RetryInfo,
   type SendLoopDeps,
   type SendLoopPolicy,
+  type SendOutcome,
   syncRetryPolicy,
 } from "./send-loop.ts";
+import { type SendTracker, trackFailure, trackSuccess } from "./tracker.ts";
 import type { CommunicationMode, Message, SendOptions, SendResult } from "./types.ts";
 import { ValidationError } from "../errors.ts";
 import { withoutNamespace, wrapNamespace } from "../client/namespace.ts";
@@ -33,85 +36,179 @@ export interface RetrySettings {
   retryAnotherBrokerWhenNotStoreOK: boolean;
 }
 
-/** Dependencies and policy of one send (Java sendDefaultImpl / sendSelectImpl / send(msg, mq)). */
-export class SendJob implements SendLoopDeps<SendResult | undefined>, SendLoopPolicy {
-  /** Attempts in total. */
+/**
+ * What every send of one producer in one mode (and with or without a fixed queue) shares: one
+ * object per kind, pointed to by each {@link SendJob}, so a job carries only what differs.
+ */
+class SendProfile {
+  readonly env: KernelEnv;
+  readonly mode: CommunicationMode;
+  readonly fixed: boolean;
+  readonly fault: MQFaultStrategy;
+  readonly events: ProducerEvents;
+  readonly tracker: SendTracker;
   readonly maxAttempts: number;
-  /** The send's whole budget. */
-  readonly timeoutMs: number;
-  /** When the send began (Date.now()). */
-  readonly begin: number;
-  /** Retry rule of the mode. */
   readonly retryOn: (error: unknown) => boolean;
-  /** Retry a not-OK status. */
   readonly retryNotOk: boolean;
-  /** Fixed-queue sends reject with their own error, like Java's `send(msg, mq)`. */
-  readonly wrapFinalError: boolean;
-  /** Set by the producer when the loop starts in the run that read {@link begin}. */
-  startsAtBegin = false;
-  /** Topic without namespace (error messages, events). */
-  readonly topic: string;
-  readonly #env: KernelEnv;
-  readonly #p: PreparedMessage;
-  readonly #mode: CommunicationMode;
-  readonly #signal: AbortSignal | undefined;
-  readonly #info: TopicPublishInfo | undefined;
-  readonly #fixed: MessageQueue | undefined;
-  readonly #fault: MQFaultStrategy;
-  readonly #events: ProducerEvents;
 
-  /**
-   * Describe a send.
-   *
-   * @param env kernel environment
-   * @param p prepared message
-   * @param mode send mode
-   * @param signal abort signal passed to the remoting client
-   * @param info publish info to select from (undefined with a fixed queue)
-   * @param fixed explicit or selector-chosen queue: no broker switch, no fault feedback (as Java)
-   * @param fault queue selection and fault tolerance
-   * @param events instrumentation
-   * @param retry retry settings
-   * @param timeoutMs the send's whole budget
-   * @param begin when the send began (Date.now())
-   */
   constructor(
     env: KernelEnv,
-    p: PreparedMessage,
     mode: CommunicationMode,
-    signal: AbortSignal | undefined,
-    info: TopicPublishInfo | undefined,
-    fixed: MessageQueue | undefined,
+    fixed: boolean,
     fault: MQFaultStrategy,
     events: ProducerEvents,
+    tracker: SendTracker,
     retry: RetrySettings,
-    timeoutMs: number,
-    begin: number,
   ) {
-    this.#env = env;
-    this.#p = p;
-    this.#mode = mode;
-    this.#signal = signal;
-    this.#info = info;
-    this.#fixed = fixed;
-    this.#fault = fault;
-    this.#events = events;
+    this.env = env;
+    this.mode = mode;
+    this.fixed = fixed;
+    this.fault = fault;
+    this.events = events;
+    this.tracker = tracker;
     // Java: one-way sends and awaited sends to a fixed queue make one attempt; async sends retry
     // transport failures (onExceptionImpl) even to a fixed queue, on the same broker.
     this.maxAttempts = mode === "ONEWAY"
       ? 1
       : mode === "ASYNC"
       ? 1 + retry.retryTimesWhenSendAsyncFailed
-      : fixed !== undefined
+      : fixed
       ? 1
       : 1 + retry.retryTimesWhenSendFailed;
+    this.retryOn = mode === "ASYNC" ? asyncRetryPolicy : syncRetryPolicy;
+    this.retryNotOk = mode === "SYNC" && !fixed && retry.retryAnotherBrokerWhenNotStoreOK;
+  }
+}
+
+/** Builds the {@link SendJob}s of one running producer (one {@link SendProfile} per kind). */
+export class SendJobs {
+  readonly #env: KernelEnv;
+  readonly #fault: MQFaultStrategy;
+  readonly #events: ProducerEvents;
+  readonly #tracker: SendTracker;
+  readonly #retry: RetrySettings;
+  readonly #profiles: (SendProfile | undefined)[] = [];
+
+  /**
+   * @param env kernel environment
+   * @param fault queue selection and fault tolerance
+   * @param events instrumentation
+   * @param tracker the producer's in-flight sends (counted out by a job used as its send's outcome)
+   * @param retry retry settings
+   */
+  constructor(
+    env: KernelEnv,
+    fault: MQFaultStrategy,
+    events: ProducerEvents,
+    tracker: SendTracker,
+    retry: RetrySettings,
+  ) {
+    this.#env = env;
+    this.#fault = fault;
+    this.#events = events;
+    this.#tracker = tracker;
+    this.#retry = retry;
+  }
+
+  /**
+   * Describe a send.
+   *
+   * @param p prepared message
+   * @param mode send mode
+   * @param signal abort signal passed to the remoting client
+   * @param info publish info to select from (undefined with a fixed queue)
+   * @param fixed explicit or selector-chosen queue: no broker switch, no fault feedback (as Java)
+   * @param timeoutMs the send's whole budget
+   * @param begin when the send began (Date.now())
+   * @returns the job
+   */
+  job(
+    p: PreparedMessage,
+    mode: CommunicationMode,
+    signal: AbortSignal | undefined,
+    info: TopicPublishInfo | undefined,
+    fixed: MessageQueue | undefined,
+    timeoutMs: number,
+    begin: number,
+  ): SendJob {
+    const index = (mode === "SYNC" ? 0 : mode === "ASYNC" ? 2 : 4) + (fixed === undefined ? 0 : 1);
+    const profile = this.#profiles[index] ??= new SendProfile(
+      this.#env,
+      mode,
+      fixed !== undefined,
+      this.#fault,
+      this.#events,
+      this.#tracker,
+      this.#retry,
+    );
+    return new SendJob(profile, p, signal, info, fixed, timeoutMs, begin);
+  }
+}
+
+/**
+ * Dependencies and policy of one send (Java sendDefaultImpl / sendSelectImpl / send(msg, mq)),
+ * and, for a single message, the bookkeeping of its end ({@link SendOutcome}: events and the
+ * in-flight count), so the common send allocates one object here.
+ */
+export class SendJob
+  implements
+    SendLoopDeps<SendResult | undefined>,
+    SendLoopPolicy,
+    SendOutcome<SendResult | undefined> {
+  /** The send's whole budget. */
+  readonly timeoutMs: number;
+  /** When the send began (Date.now()). */
+  readonly begin: number;
+  /** Set by the producer when the loop starts in the run that read {@link begin}. */
+  startsAtBegin = false;
+  readonly #profile: SendProfile;
+  readonly #p: PreparedMessage;
+  readonly #signal: AbortSignal | undefined;
+  readonly #info: TopicPublishInfo | undefined;
+  readonly #fixed: MessageQueue | undefined;
+
+  /** See {@link SendJobs.job}. */
+  constructor(
+    profile: SendProfile,
+    p: PreparedMessage,
+    signal: AbortSignal | undefined,
+    info: TopicPublishInfo | undefined,
+    fixed: MessageQueue | undefined,
+    timeoutMs: number,
+    begin: number,
+  ) {
+    this.#profile = profile;
+    this.#p = p;
+    this.#signal = signal;
+    this.#info = info;
+    this.#fixed = fixed;
     this.timeoutMs = timeoutMs;
     this.begin = begin;
-    this.retryOn = mode === "ASYNC" ? asyncRetryPolicy : syncRetryPolicy;
-    this.retryNotOk = mode === "SYNC" && fixed === undefined &&
-      retry.retryAnotherBrokerWhenNotStoreOK;
-    this.topic = p.message.topic;
-    this.wrapFinalError = fixed === undefined;
+  }
+
+  /** Attempts in total. */
+  get maxAttempts(): number {
+    return this.#profile.maxAttempts;
+  }
+
+  /** Retry a not-OK status. */
+  get retryNotOk(): boolean {
+    return this.#profile.retryNotOk;
+  }
+
+  /** Fixed-queue sends reject with their own error, like Java's `send(msg, mq)`. */
+  get wrapFinalError(): boolean {
+    return !this.#profile.fixed;
+  }
+
+  /** Topic without namespace (error messages, events). */
+  get topic(): string {
+    return this.#p.message.topic;
+  }
+
+  /** Retry rule of the mode. */
+  retryOn(error: unknown): boolean {
+    return this.#profile.retryOn(error);
   }
 
   /** Wall clock (the kernel stamps bornTimestamp with it too). */
@@ -121,12 +218,13 @@ export class SendJob implements SendLoopDeps<SendResult | undefined>, SendLoopPo
 
   /** The fixed queue, or the fault strategy's pick avoiding the last broker. */
   select(lastBrokerName: string | undefined): MessageQueue {
-    return this.#fixed ?? this.#fault.selectOneMessageQueue(this.#info!, lastBrokerName);
+    return this.#fixed ?? this.#profile.fault.selectOneMessageQueue(this.#info!, lastBrokerName);
   }
 
   /** One kernel attempt. */
   attempt(queue: MessageQueue, timeoutMs: number): Promise<SendResult | undefined> {
-    return sendKernel(this.#env, this.#p, queue, this.#mode, timeoutMs, this.#signal);
+    const pr = this.#profile;
+    return sendKernel(pr.env, this.#p, queue, pr.mode, timeoutMs, this.#signal);
   }
 
   /**
@@ -140,24 +238,40 @@ export class SendJob implements SendLoopDeps<SendResult | undefined>, SendLoopPo
     sink: AttemptSink<SendResult | undefined>,
     now: number,
   ): boolean {
-    return sendKernelTo(this.#env, this.#p, queue, this.#mode, timeoutMs, this.#signal, sink, now);
+    const pr = this.#profile;
+    return sendKernelTo(pr.env, this.#p, queue, pr.mode, timeoutMs, this.#signal, sink, now);
   }
 
   /** Whether a success's latency reaches the fault strategy (see `SendLoopDeps.wantsLatency`). */
   wantsLatency(): boolean {
-    return this.#fixed === undefined && this.#fault.sendLatencyFaultEnable;
+    return this.#fixed === undefined && this.#profile.fault.sendLatencyFaultEnable;
   }
 
   /** Java feeds the fault strategy only from sendDefaultImpl, not from queue/selector sends. */
   updateFaultItem(brokerName: string, latencyMs: number, isolation: boolean): void {
-    if (this.#fixed === undefined) this.#fault.updateFaultItem(brokerName, latencyMs, isolation);
+    if (this.#fixed === undefined) {
+      this.#profile.fault.updateFaultItem(brokerName, latencyMs, isolation);
+    }
   }
 
   /** "producer.send.retry" event. */
   onRetry(info: RetryInfo): void {
-    if (this.#events.has("producer.send.retry")) {
-      this.#events.emit("producer.send.retry", { ...info, topic: this.topic });
+    const events = this.#profile.events;
+    if (events.has("producer.send.retry")) {
+      events.emit("producer.send.retry", { ...info, topic: this.topic });
     }
+  }
+
+  /** As the send's outcome: "producer.send" and the in-flight count (see `Tracked`). */
+  succeeded(r: SendResult | undefined): SendResult | undefined {
+    const pr = this.#profile;
+    return trackSuccess(pr.events, pr.tracker, pr.mode, this.begin, r);
+  }
+
+  /** As the send's outcome: "producer.send.failed" and the in-flight count (see `Tracked`). */
+  failed(error: unknown): never {
+    const pr = this.#profile;
+    return trackFailure(pr.events, pr.tracker, pr.mode, error);
   }
 }
 

@@ -150,65 +150,68 @@ function sendResultOfTokens(
 
 const EMPTY_NAME = new Uint8Array(0);
 
-// Shared promise executor (see SendCall): no closure per call.
-let capturing: SendCall | undefined;
+// Shared promise executor (see PromisedSend): no closure per call.
+let capturing: PromisedSend | undefined;
 function capture(
   resolve: (result: SendResult | undefined) => void,
   reject: (error: unknown) => void,
 ): void {
-  capturing!.resolve = resolve;
-  capturing!.reject = reject;
+  capturing!.ok = resolve;
+  capturing!.fail = reject;
+}
+
+/** An {@link AttemptSink} that settles {@link promise}: a {@link SendCall} awaited as a promise. */
+export class PromisedSend implements AttemptSink<SendResult | undefined> {
+  /** Settles with the mapped answer. */
+  readonly promise: Promise<SendResult | undefined>;
+  ok!: (result: SendResult | undefined) => void;
+  fail!: (error: unknown) => void;
+
+  constructor() {
+    capturing = this;
+    this.promise = new Promise(capture);
+    capturing = undefined;
+  }
 }
 
 /**
- * One awaited attempt: receives the broker's answer and settles {@link promise} with its
- * mapping ({@link processSendResponse}).
+ * One awaited attempt: receives the broker's answer and hands its mapping
+ * ({@link processSendResponse}) or the error to its sink.
  */
 export class SendCall implements ResponseSink {
-  /** Settles with the mapped answer; undefined when a sink receives it instead. */
-  readonly promise: Promise<SendResult | undefined> | undefined;
-  resolve!: (result: SendResult | undefined) => void;
-  reject!: (error: unknown) => void;
   readonly #env: TopicNames;
   readonly #mq: MessageQueue;
   readonly #msgId: string;
   readonly #addr: string;
-  readonly #sink: AttemptSink<SendResult | undefined> | undefined;
+  readonly #sink: AttemptSink<SendResult | undefined>;
 
   /**
    * @param env namespace handling
    * @param mq the queue sent to (wire topic)
    * @param msgId client id(s) for the result
    * @param addr the broker's address
-   * @param sink receives the outcome instead of {@link promise} (the send loop's first attempt)
+   * @param sink receives the outcome (the send loop's first attempt, or a {@link PromisedSend})
    */
   constructor(
     env: TopicNames,
     mq: MessageQueue,
     msgId: string,
     addr: string,
-    sink?: AttemptSink<SendResult | undefined>,
+    sink: AttemptSink<SendResult | undefined>,
   ) {
     this.#env = env;
     this.#mq = mq;
     this.#msgId = msgId;
     this.#addr = addr;
-    if (sink === undefined) {
-      capturing = this;
-      this.promise = new Promise(capture);
-      capturing = undefined;
-    } else this.promise = undefined;
     this.#sink = sink;
   }
 
   #ok(result: SendResult | undefined): void {
-    if (this.#sink !== undefined) this.#sink.ok(result);
-    else this.resolve(result);
+    this.#sink.ok(result);
   }
 
   #fail(error: unknown): void {
-    if (this.#sink !== undefined) this.#sink.fail(error);
-    else this.reject(error);
+    this.#sink.fail(error);
   }
 
   onResponse(res: RemotingCommand): void {

@@ -110,31 +110,65 @@ export class Tracked<R> implements SendOutcome<R> {
 
   /** Emit `producer.send` (if anyone listens) and count the send out. */
   succeeded(r: R): R {
-    const ev = this.#events;
-    try {
-      if (ev.has("producer.send")) {
-        ev.emit("producer.send", {
-          result: r,
-          latencyMs: Date.now() - this.#begin,
-          mode: this.#mode,
-        });
-      }
-      return r;
-    } catch (error) {
-      ev.emit("producer.send.failed", { error, mode: this.#mode });
-      throw error;
-    } finally {
-      this.#tracker.exit();
-    }
+    return trackSuccess(this.#events, this.#tracker, this.#mode, this.#begin, r);
   }
 
   /** Emit `producer.send.failed`, count the send out and rethrow. */
   failed(error: unknown): never {
-    try {
-      this.#events.emit("producer.send.failed", { error, mode: this.#mode });
-      throw error;
-    } finally {
-      this.#tracker.exit();
+    return trackFailure(this.#events, this.#tracker, this.#mode, error);
+  }
+}
+
+/**
+ * The successful end of a tracked send: emit `producer.send` (if anyone listens) and count the
+ * send out. A throwing listener fails the send, as `producer.send.failed`.
+ *
+ * @param events the producer's events
+ * @param tracker the producer's tracker
+ * @param mode send mode
+ * @param begin `Date.now()` at the start of the send
+ * @param r the result
+ * @returns `r`
+ */
+export function trackSuccess<R>(
+  events: ProducerEvents,
+  tracker: SendTracker,
+  mode: CommunicationMode,
+  begin: number,
+  r: R,
+): R {
+  try {
+    if (events.has("producer.send")) {
+      events.emit("producer.send", { result: r, latencyMs: Date.now() - begin, mode });
     }
+    return r;
+  } catch (error) {
+    events.emit("producer.send.failed", { error, mode });
+    throw error;
+  } finally {
+    tracker.exit();
+  }
+}
+
+/**
+ * The failed end of a tracked send: emit `producer.send.failed`, count the send out, rethrow.
+ *
+ * @param events the producer's events
+ * @param tracker the producer's tracker
+ * @param mode send mode
+ * @param error why the send failed
+ * @throws `error`
+ */
+export function trackFailure(
+  events: ProducerEvents,
+  tracker: SendTracker,
+  mode: CommunicationMode,
+  error: unknown,
+): never {
+  try {
+    events.emit("producer.send.failed", { error, mode });
+    throw error;
+  } finally {
+    tracker.exit();
   }
 }

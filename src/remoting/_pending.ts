@@ -33,15 +33,15 @@ export interface PendingTable {
   lastSignal?: AbortSignal;
 }
 
-// The promise executor is shared: it hands resolve/reject to the entry being created, so a call
+// The promise executor is shared: it hands resolve/reject to the sink being created, so a call
 // allocates no closure of its own.
-let capturing: PendingRequest | undefined;
+let capturing: PromisedResponse | undefined;
 function capture(
   resolve: (response: RemotingCommand) => void,
   reject: (error: Error) => void,
 ): void {
-  capturing!.resolve = resolve;
-  capturing!.reject = reject;
+  capturing!.onResponse = resolve;
+  capturing!.onError = reject;
 }
 
 /** Tables kept per signal before the ones without pending requests are dropped. */
@@ -121,6 +121,20 @@ export interface ResponseSink {
   onTokens?(tokens: HeaderTokens, body: Uint8Array | undefined): void;
 }
 
+/** A {@link ResponseSink} that settles {@link promise}: a request awaited as a promise. */
+export class PromisedResponse implements ResponseSink {
+  /** Settles with the response, or rejects with the request's error. */
+  readonly promise: Promise<RemotingCommand>;
+  onResponse!: (response: RemotingCommand) => void;
+  onError!: (error: Error) => void;
+
+  constructor() {
+    capturing = this;
+    this.promise = new Promise<RemotingCommand>(capture);
+    capturing = undefined;
+  }
+}
+
 /** One request waiting for its response. */
 export class PendingRequest {
   readonly table: PendingTable;
@@ -130,18 +144,12 @@ export class PendingRequest {
   /** `performance.now()` value after which the request times out. */
   readonly deadline: number;
   readonly signal: AbortSignal | undefined;
-  /** Settles with the outcome; undefined when a {@link ResponseSink} receives it instead. */
-  readonly promise: Promise<RemotingCommand> | undefined;
-  readonly sink: ResponseSink | undefined;
+  /** Receives the outcome (a {@link PromisedResponse} where a promise is wanted). */
+  readonly sink: ResponseSink;
   /** Insertion order in the table (written by it). */
   slotSeq = 0;
-  resolve!: (response: RemotingCommand) => void;
-  reject!: (error: Error) => void;
 
-  /**
-   * Create the entry and register it in `table` (and on `signal`). The outcome goes to `sink`
-   * when given, else to {@link promise}.
-   */
+  /** Create the entry and register it in `table` (and on `signal`); the outcome goes to `sink`. */
   constructor(
     table: PendingTable,
     opaque: number,
@@ -149,7 +157,7 @@ export class PendingRequest {
     timeoutMs: number,
     deadline: number,
     signal: AbortSignal | undefined,
-    sink?: ResponseSink,
+    sink: ResponseSink,
   ) {
     this.table = table;
     this.opaque = opaque;
@@ -158,11 +166,6 @@ export class PendingRequest {
     this.deadline = deadline;
     this.signal = signal;
     this.sink = sink;
-    if (sink === undefined) {
-      capturing = this;
-      this.promise = new Promise<RemotingCommand>(capture);
-      capturing = undefined;
-    } else this.promise = undefined;
     table.pending.set(this);
     if (signal !== undefined && table.lastSignal !== signal) register(signal, table);
   }
@@ -170,14 +173,13 @@ export class PendingRequest {
   /** The response arrived. */
   complete(response: RemotingCommand): void {
     this.#detach();
-    if (this.sink !== undefined) this.sink.onResponse(response);
-    else this.resolve(response);
+    this.sink.onResponse(response);
   }
 
   /** The response arrived as a scanned JSON header (see {@link ResponseSink.onTokens}). */
   completeTokens(tokens: HeaderTokens, body: Uint8Array | undefined): void {
     const sink = this.sink;
-    if (sink?.onTokens === undefined) return this.complete(tokens.toCommand(body));
+    if (sink.onTokens === undefined) return this.complete(tokens.toCommand(body));
     this.#detach();
     sink.onTokens(tokens, body);
   }
@@ -187,14 +189,14 @@ export class PendingRequest {
     // Callers walk a snapshot of the table: an earlier entry's outcome may have settled this one.
     if (this.table.pending.get(this.opaque) !== this) return;
     this.#detach();
-    this.#reject(error);
+    this.sink.onError(error);
   }
 
   /** The deadline passed; a no-op once settled. */
   expire(): void {
     if (this.table.pending.get(this.opaque) !== this) return;
     this.#detach();
-    this.#reject(
+    this.sink.onError(
       new TimeoutError(
         `no response from ${this.table.address} within ${this.timeoutMs} ms (request code ${this.code}, opaque ${this.opaque})`,
         this.timeoutMs,
@@ -206,17 +208,12 @@ export class PendingRequest {
   abort(): void {
     if (this.table.pending.get(this.opaque) !== this) return;
     this.#detach();
-    this.#reject(
+    this.sink.onError(
       new AbortedError(
         `request code ${this.code} to ${this.table.address} aborted`,
         { cause: this.signal?.reason },
       ),
     );
-  }
-
-  #reject(error: Error): void {
-    if (this.sink !== undefined) this.sink.onError(error);
-    else this.reject(error);
   }
 
   #detach(): void {

@@ -20,7 +20,7 @@ import type { RemotingCommand } from "./command.ts";
 import { encodeFrame, encodeJsonRequestFrame } from "./frame.ts";
 import { encodeJsonFieldsFrame, type JsonFieldsWriter } from "./json-request.ts";
 import { Channel, type ChannelHost, parseAddress, type RequestHandler } from "./_channel.ts";
-import { nextOpaque, PendingRequest, type ResponseSink } from "./_pending.ts";
+import { nextOpaque, PendingRequest, PromisedResponse, type ResponseSink } from "./_pending.ts";
 
 export type { RequestHandler } from "./_channel.ts";
 export type { ResponseSink } from "./_pending.ts";
@@ -203,10 +203,11 @@ export class RemotingClient {
     signal: AbortSignal | undefined,
   ): Promise<RemotingCommand> {
     const deadline = performance.now() + timeoutMs;
-    const entry = new PendingRequest(channel, opaque, code, timeoutMs, deadline, signal);
+    const sink = new PromisedResponse();
+    new PendingRequest(channel, opaque, code, timeoutMs, deadline, signal, sink);
     if (deadline < this.#timerAt) this.#arm(deadline);
     channel.send(frame);
-    return entry.promise!;
+    return sink.promise;
   }
 
   /**

@@ -156,7 +156,12 @@ Deno.test("plain messages use cached properties parts: same properties and frame
       for (let round = 0; round < 2; round++) { // the second round hits the cache
         const p = prepareMessage(m, ctx);
         assert.equal(p.propsHead !== undefined, m.keys === undefined, "plain ⇔ parts");
-        const general = { ...p, propsHead: undefined, propsTail: undefined };
+        const general = {
+          ...p,
+          properties: p.properties,
+          propsHead: undefined,
+          propsTail: undefined,
+        };
         const reference = prepareMessage({ ...m, keys: m.keys ?? [] }, ctx); // [] → general path
         assert.equal(reference.propsHead, undefined);
         assert.equal(
