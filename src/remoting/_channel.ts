@@ -62,7 +62,9 @@ export class Channel implements PendingTable {
   #failure: Error | undefined;
   #decoder: FrameDecoder;
   /** Encoder options: frames are carved from this channel's slab, so a tick's frames are adjacent. */
-  readonly frameOptions: EncodeOptions = { alloc: new FrameSlab().allocate };
+  /** Where this channel's frames are carved from. */
+  readonly slab: FrameSlab = new FrameSlab();
+  readonly frameOptions: EncodeOptions = { alloc: this.slab.allocate };
 
   constructor(address: string, hostname: string, port: number, host: ChannelHost) {
     this.address = address;
@@ -93,6 +95,14 @@ export class Channel implements PendingTable {
   send(frame: Uint8Array): void {
     if (this.#connection !== undefined) this.#connection.send(frame);
     else if (!this.#dead) this.#early.push(frame);
+  }
+
+  /** Queue the frame held in `buffer[start, end)` (see `Connection.sendRange`). */
+  sendRange(buffer: Uint8Array, start: number, end: number): void {
+    if (this.#connection !== undefined) this.#connection.sendRange(buffer, start, end);
+    else if (!this.#dead) {
+      this.#early.push(new Uint8Array(buffer.buffer, buffer.byteOffset + start, end - start));
+    }
   }
 
   /** Close; pending requests fail with a ConnectionError whose cause is `reason`. */

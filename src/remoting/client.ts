@@ -18,7 +18,7 @@ import type { Transport } from "../transport/types.ts";
 import { FrameFlag, LanguageCode, MQVersion } from "./codes.ts";
 import type { RemotingCommand } from "./command.ts";
 import { encodeFrame, encodeJsonRequestFrame } from "./frame.ts";
-import { encodeJsonFieldsFrame, type JsonFieldsWriter } from "./json-request.ts";
+import { type JsonFieldsWriter, writeJsonFieldsFrame } from "./json-request.ts";
 import { Channel, type ChannelHost, parseAddress, type RequestHandler } from "./_channel.ts";
 import { nextOpaque, PendingRequest, PromisedResponse, type ResponseSink } from "./_pending.ts";
 
@@ -176,21 +176,40 @@ export class RemotingClient {
     }
     let channel: Channel;
     let frame: Uint8Array;
+    let start = 0;
+    let end: number;
     let opaque = nextOpaque();
     try {
       channel = this.#channel(address);
       while (channel.pending.has(opaque)) opaque = nextOpaque();
-      const alloc = channel.frameOptions.alloc;
-      frame = typeof extFields === "string"
-        ? encodeJsonRequestFrame(code, language, version, opaque, 0, extFields, body, alloc)
-        : encodeJsonFieldsFrame(code, language, version, opaque, 0, extFields, body, alloc);
+      if (typeof extFields === "string") {
+        const alloc = channel.frameOptions.alloc;
+        frame = encodeJsonRequestFrame(code, language, version, opaque, 0, extFields, body, alloc);
+        end = frame.length;
+      } else {
+        // Written in place in the channel's slab: no view per frame.
+        const slab = channel.slab;
+        const length = writeJsonFieldsFrame(
+          slab,
+          code,
+          language,
+          version,
+          opaque,
+          0,
+          extFields,
+          body,
+        );
+        frame = slab.buffer;
+        start = slab.at;
+        end = start + length;
+      }
     } catch (err) {
       return sink.onError(err instanceof Error ? err : new Error(String(err)));
     }
     const deadline = performance.now() + timeoutMs;
     new PendingRequest(channel, opaque, code, timeoutMs, deadline, signal, sink);
     if (deadline < this.#timerAt) this.#arm(deadline);
-    channel.send(frame);
+    channel.sendRange(frame, start, end);
   }
 
   /** Register the pending entry, arm the timer and queue the frame. */

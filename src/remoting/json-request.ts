@@ -82,6 +82,28 @@ let lastLanguage = NaN;
 let lastVersion = NaN;
 
 /**
+ * Where {@link writeJsonFieldsFrame} puts a frame: `reserve(length)` sets aside `length` zero
+ * bytes at `buffer[at]` (the transport's `FrameSlab` is one).
+ */
+export interface FrameReserver {
+  /** The buffer of the last reservation. */
+  readonly buffer: Uint8Array;
+  /** Where the last reservation starts in {@link buffer}. */
+  readonly at: number;
+  /** Reserve `length` zero bytes: `buffer[at, at + length)`. */
+  reserve(length: number): void;
+}
+
+/** A {@link FrameReserver} that gives every frame a buffer of its own. */
+class FreshBuffers implements FrameReserver {
+  buffer: Uint8Array = new Uint8Array(0);
+  readonly at = 0;
+  reserve(length: number): void {
+    this.buffer = new Uint8Array(length);
+  }
+}
+
+/**
  * Encode a JSON request frame whose extFields come from `ext`: the bytes `encodeFrame` writes for
  * the command with the same members and `extFields`.
  *
@@ -92,7 +114,6 @@ let lastVersion = NaN;
  * @param flag flag
  * @param ext the extFields writer
  * @param body body, if any
- * @param alloc frame allocator; default a fresh `Uint8Array`
  * @returns the frame
  * @throws ProtocolError as `encodeFrame`
  */
@@ -104,8 +125,31 @@ export function encodeJsonFieldsFrame(
   flag: number,
   ext: JsonFieldsWriter,
   body: Uint8Array | undefined,
-  alloc?: (length: number) => Uint8Array,
 ): Uint8Array {
+  const out = new FreshBuffers();
+  writeJsonFieldsFrame(out, code, language, version, opaque, flag, ext, body);
+  return out.buffer;
+}
+
+/**
+ * {@link encodeJsonFieldsFrame} into space reserved from `out`: the frame is
+ * `out.buffer[out.at, out.at + length)`. No view of the frame is made (the send path hands the
+ * range to the connection as it is).
+ *
+ * @param out where the frame goes
+ * @returns the frame's length
+ * @throws ProtocolError as `encodeFrame`, before anything is reserved
+ */
+export function writeJsonFieldsFrame(
+  out: FrameReserver,
+  code: number,
+  language: number,
+  version: number,
+  opaque: number,
+  flag: number,
+  ext: JsonFieldsWriter,
+  body: Uint8Array | undefined,
+): number {
   if (code !== lastCode || language !== lastLanguage || version !== lastVersion) {
     prefixOf(code, language, version);
     lastCode = code;
@@ -124,19 +168,21 @@ export function encodeJsonFieldsFrame(
   if (total > MAX_FRAME_LENGTH) {
     throw new ProtocolError(`frame of ${total} bytes exceeds the ${MAX_FRAME_LENGTH}-byte limit`);
   }
-  const frame = alloc === undefined ? new Uint8Array(total) : alloc(total);
+  out.reserve(total);
+  const at = out.at;
+  const frame = out.buffer;
   const length = total - 4;
-  frame[0] = length >>> 24;
-  frame[1] = length >>> 16;
-  frame[2] = length >>> 8;
-  frame[3] = length;
+  frame[at] = length >>> 24;
+  frame[at + 1] = length >>> 16;
+  frame[at + 2] = length >>> 8;
+  frame[at + 3] = length;
   // Serialize type JSON (0) in the top byte, then the 24-bit header length.
-  frame[4] = SerializeType.JSON;
-  frame[5] = headerLength >>> 16;
-  frame[6] = headerLength >>> 8;
-  frame[7] = headerLength;
-  frame.set(head, 8);
-  let p = writeIntOfLength(frame, 8 + head.length, opaque, opaqueLength);
+  frame[at + 4] = SerializeType.JSON;
+  frame[at + 5] = headerLength >>> 16;
+  frame[at + 6] = headerLength >>> 8;
+  frame[at + 7] = headerLength;
+  frame.set(head, at + 8);
+  let p = writeIntOfLength(frame, at + 8 + head.length, opaque, opaqueLength);
   if (flag === 0) {
     frame.set(FLAG0_EXT, p);
     p += FLAG0_EXT.length;
@@ -148,6 +194,6 @@ export function encodeJsonFieldsFrame(
   }
   ext.write(frame, p);
   frame[p + ext.byteLength] = 0x7d; // }
-  if (bodyLength > 0) frame.set(body!, 8 + headerLength);
-  return frame;
+  if (bodyLength > 0) frame.set(body!, at + 8 + headerLength);
+  return total;
 }

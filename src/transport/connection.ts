@@ -31,20 +31,40 @@ const EARLY_FLUSH_BYTES = 12 * 1024;
 export class FrameSlab {
   #slab: Uint8Array = EMPTY;
   #pos = 0;
+  /** The buffer of the last {@link reserve}: the current slab, or a big frame's own buffer. */
+  buffer: Uint8Array = EMPTY;
+  /** Where the last {@link reserve} starts in {@link buffer}. */
+  at = 0;
   /** `alloc` bound once, to pass as an allocator callback. */
   readonly allocate: (length: number) => Uint8Array = (length) => this.alloc(length);
 
-  /** A zero-filled buffer of `length` bytes, adjacent to the previous one when it fits. */
-  alloc(length: number): Uint8Array {
-    if (length > SLAB_BYTES / 4) return new Uint8Array(length);
+  /**
+   * Reserve `length` zero bytes, adjacent to the previous reservation when they fit: they are
+   * `buffer[at, at + length)`. No view is made (see {@link Connection.sendRange}).
+   */
+  reserve(length: number): void {
+    if (length > SLAB_BYTES / 4) {
+      this.buffer = new Uint8Array(length);
+      this.at = 0;
+      return;
+    }
     let pos = this.#pos;
     if (pos + length > this.#slab.length) {
       this.#slab = new Uint8Array(SLAB_BYTES);
       pos = 0;
     }
     this.#pos = pos + length;
+    this.buffer = this.#slab;
+    this.at = pos;
+  }
+
+  /** A zero-filled buffer of `length` bytes, adjacent to the previous one when it fits. */
+  alloc(length: number): Uint8Array {
+    this.reserve(length);
+    const buffer = this.buffer;
+    if (buffer.length === length) return buffer;
     // A view built directly: cheaper than `subarray` (no species lookup), same result.
-    return new Uint8Array(this.#slab.buffer, pos, length);
+    return new Uint8Array(buffer.buffer, this.at, length);
   }
 }
 
@@ -83,8 +103,8 @@ export class Connection {
   /** Queued buffers, oldest first; each may hold several adjacent frames. */
   #queue: Uint8Array[] = [];
   /**
-   * The newest run of adjacent frames, not yet in {@link #queue}: `#tail` alone when it holds one
-   * frame, else bytes `[#tailStart, #tailEnd)` of `#tail.buffer`.
+   * The newest run of adjacent frames, not yet in {@link #queue}: bytes `[#tailStart, #tailEnd)`
+   * of `#tail.buffer` (`#tail` itself when it is exactly those bytes).
    */
   #tail: Uint8Array | undefined;
   #tailStart = 0;
@@ -165,19 +185,32 @@ export class Connection {
    * tick or once 12 KiB are queued (then synchronously, from this call).
    */
   send(frame: Uint8Array): void {
+    const start = frame.byteOffset;
+    this.#queueRun(frame, start, start + frame.length);
+  }
+
+  /**
+   * {@link send} for the frame held in `buffer[start, end)` (written in place, e.g. into a
+   * {@link FrameSlab} reservation): no view of the frame is needed, one is made per write.
+   */
+  sendRange(buffer: Uint8Array, start: number, end: number): void {
+    const offset = buffer.byteOffset;
+    this.#queueRun(buffer, offset + start, offset + end);
+  }
+
+  /** Queue bytes `[start, end)` of `holder.buffer` (offsets in the ArrayBuffer). */
+  #queueRun(holder: Uint8Array, start: number, end: number): void {
     if (this.#ending) return;
     const tail = this.#tail;
-    const length = frame.length;
-    if (
-      tail !== undefined && frame.buffer === tail.buffer && frame.byteOffset === this.#tailEnd
-    ) {
+    const length = end - start;
+    if (tail !== undefined && holder.buffer === tail.buffer && start === this.#tailEnd) {
       // Adjacent to the previous frame (same slab): extend the run instead of queueing a buffer.
-      this.#tailEnd += length;
+      this.#tailEnd = end;
     } else {
       if (tail !== undefined) this.#queue.push(this.#takeTail());
-      this.#tail = frame;
-      this.#tailStart = frame.byteOffset;
-      this.#tailEnd = frame.byteOffset + length;
+      this.#tail = holder;
+      this.#tailStart = start;
+      this.#tailEnd = end;
     }
     this.#queuedBytes += length;
     this.#queuedSeq += length;

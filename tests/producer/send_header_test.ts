@@ -12,7 +12,12 @@ import type { Message } from "../../src/producer/types.ts";
 import { encodeFrame, encodeJsonRequestFrame } from "../../src/remoting/frame.ts";
 import { FrameSlab } from "../../src/transport/connection.ts";
 import { SendHeaderWriter } from "../../src/producer/send-header.ts";
-import { encodeJsonFieldsFrame, intLength, writeInt } from "../../src/remoting/json-request.ts";
+import {
+  encodeJsonFieldsFrame,
+  intLength,
+  writeInt,
+  writeJsonFieldsFrame,
+} from "../../src/remoting/json-request.ts";
 
 Deno.test("sendHeaderJson is the JSON encodeFrame writes for buildSendHeader's object", () => {
   const k: HeaderConstants = {
@@ -102,9 +107,13 @@ Deno.test("SendHeaderWriter frames are the bytes encodeFrame writes (escapes, no
         });
         writer.prepare(p, queueId, broker, 1700000000123);
         assert.deepEqual(encodeJsonFieldsFrame(310, 7, 401, opaque, 0, writer, body), expected);
+        // In place, after other bytes of a slab: the same frame at the reserved offset.
         const slab = new FrameSlab();
+        slab.reserve((opaque & 31) + 5);
+        const length = writeJsonFieldsFrame(slab, 320, 7, 401, opaque, 0, writer, undefined);
+        assert.equal(slab.at, (opaque & 31) + 5);
         assert.deepEqual(
-          encodeJsonFieldsFrame(320, 7, 401, opaque, 0, writer, undefined, slab.allocate),
+          slab.buffer.subarray(slab.at, slab.at + length),
           encodeFrame({
             code: 320,
             language: 7,

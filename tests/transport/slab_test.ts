@@ -75,6 +75,44 @@ Deno.test("non-adjacent frames mixed with slab runs keep their order", async () 
   assert.equal(socket.writes[1], e);
 });
 
+Deno.test("sendRange: frames written in place run together with send()'s, one view per write", async () => {
+  const socket = new FakeSocket();
+  const conn = new Connection(socket);
+  const slab = new FrameSlab();
+  const range = (n: number, len: number): [Uint8Array, number, number] => {
+    slab.reserve(len);
+    slab.buffer.fill(n, slab.at, slab.at + len);
+    return [slab.buffer, slab.at, slab.at + len];
+  };
+  const a = range(1, 10);
+  const b = fill(slab, 2, 6); // adjacent to a, sent as a view
+  const c = range(3, 12);
+  slab.reserve(4); // a gap: reserved, never sent
+  const d = range(4, 5);
+  const foreign = new Uint8Array(3).fill(9);
+  conn.sendRange(...a);
+  conn.send(b);
+  conn.sendRange(...c);
+  conn.sendRange(...d);
+  conn.send(foreign);
+  assert.equal(conn.bufferedBytes, 36);
+  await conn.flush();
+  assert.equal(socket.writes.length, 1);
+  const expected = [1, 2, 3, 4, 9].flatMap((n, i) => new Array([10, 6, 12, 5, 3][i]).fill(n));
+  assert.deepEqual([...socket.writes[0]], expected);
+  // A lone range is written as one view of the slab, not a copy.
+  const e = range(5, 7);
+  conn.sendRange(...e);
+  await conn.flush();
+  assert.equal(socket.writes[1].buffer, slab.buffer.buffer);
+  assert.equal(socket.writes[1].byteOffset, e[1]);
+  assert.deepEqual([...socket.writes[1]], new Array(7).fill(5));
+  // A big frame gets a buffer of its own, at offset 0.
+  slab.reserve(1024 * 1024);
+  assert.equal(slab.at, 0);
+  assert.equal(slab.buffer.length, 1024 * 1024);
+});
+
 Deno.test("ReadSlab: rooms of 64 KiB, taken bytes never offered again", () => {
   const slab = new ReadSlab();
   const taken: Uint8Array[] = [];
