@@ -227,16 +227,7 @@ export function sendKernelTo(
   if (brokerAddr === undefined) return false;
   const addr = env.vipChannel ? vipAddress(brokerAddr) : brokerAddr;
   checkForbidden(env, p, mq, mode, addr);
-  invokeSend(
-    env,
-    p,
-    mq,
-    addr,
-    timeoutMs,
-    signal,
-    new SendCall(env, mq, p.msgId, addr, sink),
-    bornTimestamp,
-  );
+  invokeSend(env, p, mq, addr, timeoutMs, signal, sink, bornTimestamp);
   return true;
 }
 
@@ -268,7 +259,7 @@ function invokeSend(
   addr: string,
   timeoutMs: number,
   signal: AbortSignal | undefined,
-  call: SendCall,
+  sink: AttemptSink<SendResult | undefined>,
   bornTimestamp: number,
 ): void {
   const remoting = env.remoting;
@@ -287,7 +278,7 @@ function invokeSend(
     p.sendBody,
     timeoutMs,
     signal,
-    call,
+    new SendCall(env, mq, p.msgId, addr, sink),
   );
 }
 
@@ -320,16 +311,7 @@ function sendToBroker(
   const remoting = env.remoting;
   if (mode !== "ONEWAY" && env.serializeType === 0 && remoting.invokeJsonTo !== undefined) {
     const sink = new PromisedSend();
-    invokeSend(
-      env,
-      p,
-      mq,
-      addr,
-      timeoutMs,
-      signal,
-      new SendCall(env, mq, p.msgId, addr, sink),
-      Date.now(),
-    );
+    invokeSend(env, p, mq, addr, timeoutMs, signal, sink, Date.now());
     return ctx === undefined ? sink.promise : withAfterHooks(sink.promise, ctx, hooks);
   }
   const request: RemotingCommand = {
