@@ -91,18 +91,22 @@ export class Channel implements PendingTable {
     return this.#connection;
   }
 
+  readonly #recycleSlab = (): void => this.slab.recycle();
+
   /** Queue a frame (held until connected). */
   send(frame: Uint8Array): void {
     if (this.#connection !== undefined) this.#connection.send(frame);
     else if (!this.#dead) this.#early.push(frame);
   }
 
-  /** Queue the frame held in `buffer[start, end)` (see `Connection.sendRange`). */
+  /**
+   * Queue the frame held in `buffer[start, end)` of {@link slab} (see `Connection.sendRange`).
+   * Before the connection is up the bytes are copied: the slab is recycled once the connection
+   * has written everything queued on it.
+   */
   sendRange(buffer: Uint8Array, start: number, end: number): void {
     if (this.#connection !== undefined) this.#connection.sendRange(buffer, start, end);
-    else if (!this.#dead) {
-      this.#early.push(new Uint8Array(buffer.buffer, buffer.byteOffset + start, end - start));
-    }
+    else if (!this.#dead) this.#early.push(buffer.slice(start, end));
   }
 
   /** Close; pending requests fail with a ConnectionError whose cause is `reason`. */
@@ -146,6 +150,7 @@ export class Channel implements PendingTable {
       return;
     }
     this.#connection = connection;
+    connection.onIdle = this.#recycleSlab;
     const early = this.#early;
     this.#early = [];
     for (const frame of early) connection.send(frame);

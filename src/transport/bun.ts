@@ -92,6 +92,8 @@ export const transport: Transport = bunTransport;
 
 /** One open Bun socket as a {@link RawSocket}. */
 class BunRawSocket implements RawSocket {
+  /** What Bun's `socket.write` takes is written out before it returns; we keep only the rest. */
+  readonly releasesWrites = true;
   #handlers: SocketHandlers;
   #socket: BunSocket | undefined;
   #closing = false;

@@ -52,6 +52,8 @@ export const transport: Transport = denoTransport;
 
 /** One open `Deno.TcpConn` plus its read loop. */
 class DenoSocket implements RawSocket {
+  /** A write's promise settles once `conn.write` took every byte: nothing refers to them then. */
+  readonly releasesWrites = true;
   #conn: Deno.TcpConn;
   #handlers: SocketHandlers;
   #closing = false;

@@ -16,8 +16,8 @@ const NATIVE_NODE = (globalThis as { Deno?: unknown }).Deno === undefined &&
   (globalThis as { Bun?: unknown }).Bun === undefined;
 
 /**
- * A {@link Transport} over `node:net`. `TCP_NODELAY` is set; a `write` the kernel buffer could not
- * take at once returns a promise settled on `'drain'` (or on close). Received chunks are plain
+ * A {@link Transport} over `node:net`. `TCP_NODELAY` is set; a `write` the kernel could not take
+ * at once returns a promise settled when Node completed it (or on close). Received chunks are plain
  * `Uint8Array`s, never reused (on Node they are read straight into a {@link ReadSlab}). An
  * `onData` that throws closes the socket with that error.
  */
@@ -58,8 +58,19 @@ export const nodeTransport: Transport = {
       let connected = false;
       let closed = false;
       let lastError: Error | undefined;
-      // At most one write waits for 'drain' at a time (RawSocket contract).
-      let drainWaiter: (() => void) | undefined;
+      // Writes handed to Node and completed (Node calls write callbacks in order); at most one
+      // write waits for its completion at a time (RawSocket contract).
+      let issued = 0;
+      let completed = 0;
+      let writeWaiter: (() => void) | undefined;
+      const settleWrite = (): void => {
+        const waiter = writeWaiter;
+        writeWaiter = undefined;
+        waiter?.();
+      };
+      const written = (): void => {
+        if (++completed === issued) settleWrite();
+      };
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new TimeoutError(`connect to ${address} timed out`, options.timeoutMs));
@@ -76,18 +87,11 @@ export const nodeTransport: Transport = {
           );
         }
       });
-      socket.on("drain", () => {
-        const waiter = drainWaiter;
-        drainWaiter = undefined;
-        waiter?.();
-      });
       socket.on("close", () => {
         clearTimeout(timer);
         if (!connected || closed) return;
         closed = true;
-        const waiter = drainWaiter;
-        drainWaiter = undefined;
-        waiter?.();
+        settleWrite();
         handlers.onClose(lastError);
       });
       socket.once("connect", () => {
@@ -101,14 +105,19 @@ export const nodeTransport: Transport = {
           });
         }
         resolve({
+          // Node: a write that left nothing in the writable buffer was written by libuv at once
+          // (uv_try_write) and nothing refers to `data` any more; any other write is held until
+          // its callback. Not claimed for the Node layers of Deno and Bun.
+          releasesWrites: NATIVE_NODE,
           write(data: Uint8Array): Promise<void> | undefined {
             if (closed || socket.destroyed) return undefined;
-            // `write` answers false for any chunk above the high-water mark (16 KiB) even when
-            // libuv took every byte at once; nothing left in the writable buffer means the
-            // chunk is flushed, so waiting for 'drain' would only delay the next write.
-            if (socket.write(data) || socket.writableLength === 0) return undefined;
+            issued++;
+            socket.write(data, written);
+            // Not `write`'s answer: it is false for any chunk above the high-water mark (16 KiB)
+            // even when every byte was taken, and true for a small chunk libuv still holds.
+            if (socket.writableLength === 0 || completed === issued) return undefined;
             return new Promise<void>((done) => {
-              drainWaiter = done;
+              writeWaiter = done;
             });
           },
           close(): void {

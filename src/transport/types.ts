@@ -46,6 +46,12 @@ export interface RawSocket {
    * write before the returned promise settled.
    */
   write(data: Uint8Array): Promise<void> | undefined;
+  /**
+   * True when the runtime holds no reference to a write's `data` once `write` returned
+   * `undefined` or its promise settled, so its memory may be written again (a `Connection` then
+   * reuses its frame slab: see `FrameSlab.recycle`). Leave unset when unsure.
+   */
+  readonly releasesWrites?: boolean;
   /** Close the socket; `onClose` follows. Idempotent. */
   close(): void;
 }

@@ -101,11 +101,23 @@ async function open(transport: Transport, port: number): Promise<Opened> {
   };
 }
 
-/** A loopback remoting peer answering every request with code 0, its opaque and its body. */
-function startRemotingEcho(): Promise<{ address: string; close: () => Promise<void> }> {
+/**
+ * A loopback remoting peer answering every request with code 0, its opaque and its body; with
+ * `pauseMs`, it stops reading a connection for that long after its first bytes (the client sees
+ * back-pressure).
+ */
+function startRemotingEcho(
+  pauseMs = 0,
+): Promise<{ address: string; close: () => Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
+    if (pauseMs > 0) {
+      socket.once("data", () => {
+        socket.pause();
+        setTimeout(() => socket.resume(), pauseMs);
+      });
+    }
     const decoder = new FrameDecoder((cmd: RemotingCommand) => {
       socket.write(encodeFrame({ ...cmd, code: 0, flag: 1, remark: undefined }));
     });
@@ -220,6 +232,71 @@ for (const transport of transports) {
         assert.equal(new TextDecoder().decode(r.body), `message ${i}`);
       });
       assert.equal(client.pendingRequests, 0);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  test(`${transport.name}: frames written in place in a recycled slab arrive intact under back-pressure`, async () => {
+    // invokeJsonTo writes each frame into the channel's slab, which is reused as soon as the
+    // connection reports everything written and released: a runtime still holding an earlier
+    // write would see it overwritten, and the peer would get wrong bodies or broken frames.
+    const server = await startRemotingEcho(200);
+    let heldWrites = 0;
+    const counting: Transport = {
+      name: transport.name,
+      async connect(options, handlers): Promise<RawSocket> {
+        const socket = await transport.connect(options, handlers);
+        return {
+          releasesWrites: socket.releasesWrites,
+          write(data: Uint8Array): Promise<void> | undefined {
+            const pending = socket.write(data);
+            if (pending) heldWrites++;
+            return pending;
+          },
+          close: () => socket.close(),
+        };
+      },
+    };
+    const client = new RemotingClient({ transport: counting });
+    try {
+      const ext = new TextEncoder().encode('{"topic":"T"}');
+      const writer = {
+        byteLength: ext.length,
+        write: (buf: Uint8Array, at: number) => buf.set(ext, at),
+      };
+      const bodies: Uint8Array[] = [];
+      const answers: Promise<RemotingCommand>[] = [];
+      const sendRound = (round: number, count: number): void => {
+        for (let i = 0; i < count; i++) {
+          const n = bodies.length;
+          const body = new Uint8Array(1000 + ((n * 7919) % 15_000));
+          for (let j = 0; j < body.length; j++) body[j] = (n * 131 + j * 7 + round) & 0xff;
+          bodies.push(body);
+          answers.push(
+            new Promise((resolve, reject) =>
+              client.invokeJsonTo(server.address, 310, 7, 401, writer, body, 20_000, undefined, {
+                onResponse: resolve,
+                onError: reject,
+              })
+            ),
+          );
+        }
+      };
+      // One request to connect, then rounds that fill the kernel buffers while the peer waits.
+      sendRound(0, 1);
+      await answers[0];
+      for (let round = 1; round <= 30; round++) {
+        sendRound(round, 100);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      const responses = await Promise.all(answers);
+      responses.forEach((r, i) => {
+        assert.equal(r.code, 0);
+        assert.deepEqual(r.body, bodies[i], `body ${i}`);
+      });
+      assert.ok(heldWrites > 0, "the runtime held some writes (back-pressure happened)");
     } finally {
       await client.close();
       await server.close();

@@ -113,6 +113,88 @@ Deno.test("sendRange: frames written in place run together with send()'s, one vi
   assert.equal(slab.buffer.length, 1024 * 1024);
 });
 
+Deno.test("FrameSlab.recycle reuses reserved space from the start, zeroed; never space given as a view", () => {
+  const slab = new FrameSlab();
+  slab.reserve(100);
+  const first = slab.buffer;
+  first.fill(7, slab.at, slab.at + 100);
+  slab.reserve(50);
+  assert.equal(slab.at, 100);
+  slab.recycle();
+  slab.reserve(10);
+  assert.equal(slab.buffer, first, "the same slab");
+  assert.equal(slab.at, 0, "from its start");
+  assert.deepEqual([...first.subarray(0, 150)], new Array(150).fill(0), "zeroed again");
+  // A view handed out by alloc pins the slab: its holder may still read it.
+  const view = slab.alloc(20);
+  view.fill(9);
+  slab.recycle();
+  slab.reserve(10);
+  assert.equal(slab.at, 30, "not recycled");
+  assert.deepEqual([...view], new Array(20).fill(9));
+  // Until a fresh slab is taken.
+  for (let i = 0; i < 5; i++) slab.reserve(60 * 1024);
+  assert.notEqual(slab.buffer, first);
+  const at = slab.at;
+  slab.recycle();
+  slab.reserve(10);
+  assert.equal(slab.at, 0, `recycled (was at ${at})`);
+});
+
+Deno.test("Connection.onIdle: after everything queued was written and released, never while held", async () => {
+  let pendingWrite: (() => void) | undefined;
+  const writes: number[] = [];
+  const socket = {
+    releasesWrites: true,
+    blockNext: false,
+    write(data: Uint8Array): Promise<void> | undefined {
+      writes.push(data.length);
+      if (!this.blockNext) return undefined;
+      this.blockNext = false;
+      return new Promise<void>((resolve) => (pendingWrite = resolve));
+    },
+    close(): void {},
+  };
+  const conn = new Connection(socket);
+  let idle = 0;
+  conn.onIdle = () => idle++;
+  const slab = new FrameSlab();
+  const frame = (n: number): void => {
+    slab.reserve(n);
+    conn.sendRange(slab.buffer, slab.at, slab.at + n);
+  };
+  frame(10);
+  frame(20);
+  assert.equal(idle, 0, "nothing written yet");
+  await conn.flush();
+  assert.deepEqual(writes, [30]);
+  assert.equal(idle, 1, "idle once the write was taken");
+  // A write the runtime still holds: not idle until it settles.
+  socket.blockNext = true;
+  frame(5);
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.deepEqual(writes, [30, 5]);
+  frame(7); // queued behind the held write
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(idle, 1, "held write: not idle");
+  pendingWrite!();
+  await conn.flush();
+  assert.deepEqual(writes, [30, 5, 7]);
+  assert.equal(idle, 2);
+  // A socket that does not release writes never reports idle; nor does a closed connection.
+  const plain = new Connection({ write: () => undefined, close() {} });
+  let plainIdle = 0;
+  plain.onIdle = () => plainIdle++;
+  plain.send(new Uint8Array(4));
+  await plain.flush();
+  assert.equal(plainIdle, 0);
+  conn.close();
+  frame(3);
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(idle, 2);
+});
+
 Deno.test("ReadSlab: rooms of 64 KiB, taken bytes never offered again", () => {
   const slab = new ReadSlab();
   const taken: Uint8Array[] = [];
