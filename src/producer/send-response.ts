@@ -206,19 +206,11 @@ export class SendCall implements ResponseSink {
     this.#sink = sink;
   }
 
-  #ok(result: SendResult | undefined): void {
-    this.#sink.ok(result);
-  }
-
-  #fail(error: unknown): void {
-    this.#sink.fail(error);
-  }
-
   onResponse(res: RemotingCommand): void {
     // Called from the socket's data handler: whatever happens is the promise's, never thrown.
     try {
       const mq = this.#mq;
-      this.#ok(
+      this.#sink.ok(
         processSendResponse(
           res,
           { topic: this.#env.userTopic(mq.topic), brokerName: mq.brokerName, queueId: mq.queueId },
@@ -227,7 +219,7 @@ export class SendCall implements ResponseSink {
         ),
       );
     } catch (e) {
-      this.#fail(e);
+      this.#sink.fail(e);
     }
   }
 
@@ -244,14 +236,14 @@ export class SendCall implements ResponseSink {
         this.#msgId,
       );
     } catch (e) {
-      this.#fail(e);
+      this.#sink.fail(e);
       return;
     }
     if (result === undefined) this.onResponse(t.toCommand(body));
-    else this.#ok(result);
+    else this.#sink.ok(result);
   }
 
   onError(error: Error): void {
-    this.#fail(error);
+    this.#sink.fail(error);
   }
 }
