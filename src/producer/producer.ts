@@ -151,7 +151,8 @@ export class Producer implements AsyncDisposable {
     this.#codec = o.codec ?? instance.codec;
     const refreshRoute = (topic: string): Promise<TopicPublishInfo> => this.#findPublishInfo(topic);
     const env = producerKernelEnv(instance, o, this.#group, this.#hooks, refreshRoute);
-    this.#jobs = new SendJobs(env, this.faultStrategy, this.events, this.#tracker, o);
+    const { events, faultStrategy: fault } = this;
+    this.#jobs = new SendJobs({ env, fault, events, tracker: this.#tracker, retry: o });
     this.#state = "RUNNING";
     await announceStart(instance, o, this.events);
   }

@@ -36,6 +36,20 @@ export interface RetrySettings {
   retryAnotherBrokerWhenNotStoreOK: boolean;
 }
 
+/** What every send of one running producer shares. */
+export interface SendShared {
+  /** Kernel environment. */
+  readonly env: KernelEnv;
+  /** Queue selection and fault tolerance. */
+  readonly fault: MQFaultStrategy;
+  /** Instrumentation. */
+  readonly events: ProducerEvents;
+  /** The producer's in-flight sends (counted out by a job used as its send's outcome). */
+  readonly tracker: SendTracker;
+  /** Retry settings. */
+  readonly retry: RetrySettings;
+}
+
 /**
  * What every send of one producer in one mode (and with or without a fixed queue) shares: one
  * object per kind, pointed to by each {@link SendJob}, so a job carries only what differs.
@@ -51,21 +65,14 @@ class SendProfile {
   readonly retryOn: (error: unknown) => boolean;
   readonly retryNotOk: boolean;
 
-  constructor(
-    env: KernelEnv,
-    mode: CommunicationMode,
-    fixed: boolean,
-    fault: MQFaultStrategy,
-    events: ProducerEvents,
-    tracker: SendTracker,
-    retry: RetrySettings,
-  ) {
-    this.env = env;
+  constructor(shared: SendShared, mode: CommunicationMode, fixed: boolean) {
+    this.env = shared.env;
     this.mode = mode;
     this.fixed = fixed;
-    this.fault = fault;
-    this.events = events;
-    this.tracker = tracker;
+    this.fault = shared.fault;
+    this.events = shared.events;
+    this.tracker = shared.tracker;
+    const retry = shared.retry;
     // Java: one-way sends and awaited sends to a fixed queue make one attempt; async sends retry
     // transport failures (onExceptionImpl) even to a fixed queue, on the same broker.
     this.maxAttempts = mode === "ONEWAY"
@@ -82,32 +89,12 @@ class SendProfile {
 
 /** Builds the {@link SendJob}s of one running producer (one {@link SendProfile} per kind). */
 export class SendJobs {
-  readonly #env: KernelEnv;
-  readonly #fault: MQFaultStrategy;
-  readonly #events: ProducerEvents;
-  readonly #tracker: SendTracker;
-  readonly #retry: RetrySettings;
+  readonly #shared: SendShared;
   readonly #profiles: (SendProfile | undefined)[] = [];
 
-  /**
-   * @param env kernel environment
-   * @param fault queue selection and fault tolerance
-   * @param events instrumentation
-   * @param tracker the producer's in-flight sends (counted out by a job used as its send's outcome)
-   * @param retry retry settings
-   */
-  constructor(
-    env: KernelEnv,
-    fault: MQFaultStrategy,
-    events: ProducerEvents,
-    tracker: SendTracker,
-    retry: RetrySettings,
-  ) {
-    this.#env = env;
-    this.#fault = fault;
-    this.#events = events;
-    this.#tracker = tracker;
-    this.#retry = retry;
+  /** @param shared what every send of the producer shares */
+  constructor(shared: SendShared) {
+    this.#shared = shared;
   }
 
   /**
@@ -133,13 +120,9 @@ export class SendJobs {
   ): SendJob {
     const index = (mode === "SYNC" ? 0 : mode === "ASYNC" ? 2 : 4) + (fixed === undefined ? 0 : 1);
     const profile = this.#profiles[index] ??= new SendProfile(
-      this.#env,
+      this.#shared,
       mode,
       fixed !== undefined,
-      this.#fault,
-      this.#events,
-      this.#tracker,
-      this.#retry,
     );
     return new SendJob(profile, p, signal, info, fixed, timeoutMs, begin);
   }
