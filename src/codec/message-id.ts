@@ -70,8 +70,7 @@ export class UniqIdGenerator {
   #startTime = 0;
   #nextStartTime = 0;
   #counter = 0;
-  /** The prefix and the time field of the last id, and that time field's value. */
-  #timed = "";
+  /** The time field of {@link lastStem}. */
   #timedDiff = NaN;
 
   /**
@@ -108,12 +107,13 @@ export class UniqIdGenerator {
   }
 
   /**
-   * ASCII bytes of the last id returned by {@link next} but its last 4 characters (prefix and
-   * time field), shared by the ids of one millisecond: with {@link lastCounter} they let a
-   * writer copy the id into a frame without reading the string. Replaced, never mutated.
+   * The stem (prefix and time field) of the last id made by {@link next} or {@link advance},
+   * shared by the ids of one millisecond: with {@link lastCounter} it spells the id
+   * ({@link idText}), so a writer can copy the id into a frame and a caller can build the string
+   * only when it needs it. Replaced, never mutated.
    */
-  lastHead: Uint8Array = new Uint8Array(0);
-  /** The counter (last 4 hex characters) of the last id returned by {@link next}. */
+  lastStem: IdStem = { text: "", bytes: new Uint8Array(0) };
+  /** The counter (last 4 hex characters) of the last id made. */
   lastCounter = 0;
 
   /**
@@ -124,6 +124,17 @@ export class UniqIdGenerator {
    * @returns 32 (IPv4) or 56 (IPv6) upper-case hex characters
    */
   next(now: number = this.#clock()): string {
+    this.advance(now);
+    return idText(this.lastStem, this.lastCounter);
+  }
+
+  /**
+   * Make the next id without building its string: it is {@link lastStem} and
+   * {@link lastCounter} afterwards (see {@link idText}).
+   *
+   * @param now as {@link next}
+   */
+  advance(now: number = this.#clock()): void {
     if (now >= this.#nextStartTime) this.#setStartTime(now);
     // Java: (int) (current - startTime); a month overflows int32 after ~24.8 days, as in Java.
     let diff = (now - this.#startTime) | 0;
@@ -132,18 +143,35 @@ export class UniqIdGenerator {
     this.#counter = (c + 1) & 0xffff;
     if (diff !== this.#timedDiff) {
       // The time field changes at most once per millisecond: build prefix + time once, flat.
-      const timed = this.#prefix + HEX[(diff >>> 24) & 0xff] + HEX[(diff >>> 16) & 0xff] +
+      const text = this.#prefix + HEX[(diff >>> 24) & 0xff] + HEX[(diff >>> 16) & 0xff] +
         HEX[(diff >>> 8) & 0xff] + HEX[diff & 0xff];
-      this.#timed = timed;
-      this.#timedDiff = diff;
-      const head = new Uint8Array(timed.length);
+      const bytes = new Uint8Array(text.length);
       // charCodeAt flattens the concatenation once, not once per id.
-      for (let i = 0; i < head.length; i++) head[i] = timed.charCodeAt(i);
-      this.lastHead = head;
+      for (let i = 0; i < bytes.length; i++) bytes[i] = text.charCodeAt(i);
+      this.lastStem = { text, bytes };
+      this.#timedDiff = diff;
     }
     this.lastCounter = c;
-    return this.#timed + (HEX[c >>> 8] + HEX[c & 0xff]);
   }
+}
+
+/** An id but its last 4 hex digits, as text and as ASCII bytes (see {@link UniqIdGenerator}). */
+export interface IdStem {
+  /** Prefix and time field, upper-case hex. */
+  readonly text: string;
+  /** The same characters as bytes. */
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * The id spelled by a stem and a counter (see {@link UniqIdGenerator.lastStem}).
+ *
+ * @param stem prefix and time field
+ * @param counter the 16-bit counter
+ * @returns the id
+ */
+export function idText(stem: IdStem, counter: number): string {
+  return stem.text + (HEX[counter >>> 8] + HEX[counter & 0xff]);
 }
 
 /**

@@ -15,8 +15,8 @@ import type { PreparedMessage } from "./message.ts";
 import type { HookList } from "./hooks.ts";
 import { SendHeaderWriter } from "./send-header.ts";
 import { processSendResponse, PromisedSend, SendCall } from "./send-response.ts";
+import type { PendingEntry } from "../remoting/_pending.ts";
 import type { CommunicationMode, SendMessageContext, SendResult } from "./types.ts";
-import type { AttemptSink } from "./send-loop.ts";
 
 export { processSendResponse };
 
@@ -202,10 +202,11 @@ async function sendKernelAfterRefresh(
 }
 
 /**
- * {@link sendKernel} reporting to `sink` instead of a promise (see `SendLoopDeps.attemptTo`):
- * only for the plain path (awaited or async mode, JSON headers, broker address known, no
- * sendMessage hooks). Returns false, having done nothing, otherwise. `bornTimestamp` is the
- * attempt's start (Date.now()).
+ * {@link sendKernel} with `entry` as the request's pending entry, which receives the answer
+ * instead of a promise (see `SendRun.attemptTo`; the send job is its own entry): only for the
+ * plain path (awaited or async mode, JSON headers, broker address known, no sendMessage hooks).
+ * Returns false, having done nothing, otherwise. `bornTimestamp` is the attempt's start
+ * (Date.now()).
  *
  * @throws what checkForbidden hooks throw (a failed attempt)
  */
@@ -216,7 +217,7 @@ export function sendKernelTo(
   mode: CommunicationMode,
   timeoutMs: number,
   signal: AbortSignal | undefined,
-  sink: AttemptSink<SendResult | undefined>,
+  entry: PendingEntry,
   bornTimestamp: number,
 ): boolean {
   if (
@@ -227,7 +228,7 @@ export function sendKernelTo(
   if (brokerAddr === undefined) return false;
   const addr = env.vipChannel ? vipAddress(brokerAddr) : brokerAddr;
   checkForbidden(env, p, mq, mode, addr);
-  invokeSend(env, p, mq, addr, timeoutMs, signal, sink, bornTimestamp);
+  invokeSend(env, p, mq, addr, timeoutMs, signal, entry, bornTimestamp);
   return true;
 }
 
@@ -251,7 +252,7 @@ function checkForbidden(
   });
 }
 
-/** Write the request through the JSON fast path; the answer is mapped by `call` as it arrives. */
+/** Write the request through the JSON fast path; `entry` waits for the answer. */
 function invokeSend(
   env: KernelEnv,
   p: PreparedMessage,
@@ -259,7 +260,7 @@ function invokeSend(
   addr: string,
   timeoutMs: number,
   signal: AbortSignal | undefined,
-  sink: AttemptSink<SendResult | undefined>,
+  entry: PendingEntry,
   bornTimestamp: number,
 ): void {
   const remoting = env.remoting;
@@ -278,7 +279,7 @@ function invokeSend(
     p.sendBody,
     timeoutMs,
     signal,
-    new SendCall(env, mq, p.msgId, addr, sink),
+    entry,
   );
 }
 
@@ -310,8 +311,8 @@ function sendToBroker(
   }
   const remoting = env.remoting;
   if (mode !== "ONEWAY" && env.serializeType === 0 && remoting.invokeJsonTo !== undefined) {
-    const sink = new PromisedSend();
-    invokeSend(env, p, mq, addr, timeoutMs, signal, sink, Date.now());
+    const sink = new PromisedSend(env, mq, p);
+    invokeSend(env, p, mq, addr, timeoutMs, signal, new SendCall(sink), Date.now());
     return ctx === undefined ? sink.promise : withAfterHooks(sink.promise, ctx, hooks);
   }
   const request: RemotingCommand = {

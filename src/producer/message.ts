@@ -11,7 +11,7 @@
 import { ValidationError } from "../errors.ts";
 import { MessageSysFlag } from "../remoting/codes.ts";
 import type { MessageCodec } from "../client/_codec.ts";
-import type { UniqIdGenerator } from "../codec/message-id.ts";
+import { type IdStem, idText, type UniqIdGenerator } from "../codec/message-id.ts";
 import { wrapNamespace } from "../client/namespace.ts";
 import {
   checkBatchMessage,
@@ -55,11 +55,12 @@ export interface PreparedMessage {
   /** See {@link propsHead}. */
   readonly propsTail: PropsPart | undefined;
   /**
-   * Set exactly when {@link propsHead} is: the id's bytes but its last 4 hex digits (shared
-   * per millisecond) and its counter, for writing the id without reading {@link msgId}.
+   * For a single message, its id but the last 4 hex digits (shared per millisecond), and its
+   * {@link idCounter}: the id written into a frame without reading {@link msgId}, and built as
+   * a string only when read. Undefined for a batch.
    */
-  readonly idHead: Uint8Array | undefined;
-  /** See {@link idHead}. */
+  readonly idStem: IdStem | undefined;
+  /** See {@link idStem}. */
   readonly idCounter: number;
   /** Client id(s) for the SendResult: UNIQ_KEY, comma-joined for a batch. */
   readonly msgId: string;
@@ -85,9 +86,10 @@ export interface PrepareContext {
 
 /**
  * The one shape of {@link PreparedMessage}, single and batch alike (the kernel's reads stay
- * monomorphic). A plain message's properties text is built only when read: the send fast path
- * writes it from the cached parts, and the string (two cons strings) would be garbage kept alive
- * by every send in flight.
+ * monomorphic). Every send in flight keeps one alive, so it holds only what the wire needs: a
+ * plain message's properties text and a single message's id string are built when read (the
+ * send fast path writes both from cached bytes; the id is read once, for the result, when the
+ * answer is in), and the batch flag and message type are derived.
  */
 class Prepared implements PreparedMessage {
   readonly message: Message;
@@ -99,12 +101,10 @@ class Prepared implements PreparedMessage {
   readonly flag: number;
   readonly propsHead: PropsPart | undefined;
   readonly propsTail: PropsPart | undefined;
-  readonly idHead: Uint8Array | undefined;
+  readonly idStem: IdStem | undefined;
   readonly idCounter: number;
-  readonly msgId: string;
-  readonly batch: boolean;
-  readonly msgType: MessageType;
   #properties: string | undefined;
+  #msgId: string | undefined;
 
   constructor(
     message: Message,
@@ -116,10 +116,9 @@ class Prepared implements PreparedMessage {
     properties: string | undefined,
     propsHead: PropsPart | undefined,
     propsTail: PropsPart | undefined,
-    idHead: Uint8Array | undefined,
+    idStem: IdStem | undefined,
     idCounter: number,
-    msgId: string,
-    msgType: MessageType,
+    msgId: string | undefined,
   ) {
     this.message = message;
     this.messages = messages;
@@ -128,18 +127,28 @@ class Prepared implements PreparedMessage {
     this.sendBody = body;
     this.sysFlag = sysFlag;
     this.flag = flag;
-    this.#properties = properties;
     this.propsHead = propsHead;
     this.propsTail = propsTail;
-    this.idHead = idHead;
+    this.idStem = idStem;
     this.idCounter = idCounter;
-    this.msgId = msgId;
-    this.batch = messages !== undefined;
-    this.msgType = msgType;
+    this.#properties = properties;
+    this.#msgId = msgId;
   }
 
   get properties(): string {
     return this.#properties ??= this.propsHead!.raw + this.msgId + this.propsTail!.raw;
+  }
+
+  get msgId(): string {
+    return this.#msgId ??= idText(this.idStem!, this.idCounter);
+  }
+
+  get batch(): boolean {
+    return this.messages !== undefined;
+  }
+
+  get msgType(): MessageType {
+    return this.messages !== undefined ? "Normal_Msg" : messageType(this.message);
   }
 }
 
@@ -228,8 +237,11 @@ export function prepareMessage(
   const flag = m.flag ?? 0;
   checkFlag(flag, "flag");
   const ids = ctx.uniqIds;
-  const msgId = ids.next(now);
+  ids.advance(now);
+  const idStem = ids.lastStem;
+  const idCounter = ids.lastCounter;
   let properties: string | undefined;
+  let msgId: string | undefined;
   let propsHead: PropsPart | undefined;
   let propsTail: PropsPart | undefined;
   const wait = m.waitStoreMsgOK;
@@ -241,7 +253,10 @@ export function prepareMessage(
     // (built only if something reads it; see Prepared).
     propsHead = ctx.propsParts.head(m.tags, "tags");
     propsTail = ctx.propsParts.tail(wait !== false);
-  } else properties = buildProperties(m, "", ctx, msgId);
+  } else {
+    msgId = idText(idStem, idCounter);
+    properties = buildProperties(m, "", ctx, msgId);
+  }
   return new Prepared(
     m,
     undefined,
@@ -252,10 +267,9 @@ export function prepareMessage(
     properties,
     propsHead,
     propsTail,
-    propsHead === undefined ? undefined : ids.lastHead,
-    ids.lastCounter,
+    idStem,
+    idCounter,
     msgId,
-    messageType(m),
   );
 }
 
@@ -343,6 +357,5 @@ export async function prepareBatch(
     undefined,
     0,
     ids.join(","),
-    "Normal_Msg",
   );
 }

@@ -35,7 +35,7 @@ import {
   type PreparedMessage,
   prepareMessage,
 } from "./message.ts";
-import { runSendLoop, type SendOutcome, withOutcome } from "./send-loop.ts";
+import { type SendOutcome, withOutcome } from "./send-loop.ts";
 import { checkExplicitQueue, fixedQueue, type SendJob, SendJobs } from "./send-job.ts";
 import type {
   CommunicationMode,
@@ -215,11 +215,10 @@ export class Producer implements AsyncDisposable {
         const slow = this.#sendSlow(p, mode, options, begin, timeoutMs, signal);
         return tracked ? withOutcome(slow, this.#outcome(mode, begin)) : slow;
       }
-      const job = this.#job(p, mode, options, begin, timeoutMs, signal, info);
-      // Only validation ran since `begin` (a selector's time counts, as in Java sendSelectImpl).
-      job.startsAtBegin = tracked && options?.selector === undefined;
       // A tracked send's job is also its outcome: events and the in-flight count.
-      return runSendLoop(job, job, tracked ? job : undefined);
+      const job = this.#job(p, mode, options, begin, timeoutMs, signal, info, tracked);
+      // Only validation ran since `begin` (a selector's time counts, as in Java sendSelectImpl).
+      return job.start(tracked && options?.selector === undefined);
     } catch (e) {
       return tracked
         ? withOutcome(Promise.reject(e), this.#outcome(mode, begin))
@@ -252,8 +251,8 @@ export class Producer implements AsyncDisposable {
     const info = options?.queue === undefined
       ? this.#publishInfo.cached(p.topic) ?? await this.#findPublishInfo(p.topic)
       : undefined;
-    const job = this.#job(p, mode, options, begin, timeoutMs, signal, info);
-    return await runSendLoop(job, job);
+    const job = this.#job(p, mode, options, begin, timeoutMs, signal, info, false);
+    return await job.start(false);
   }
 
   #job(
@@ -264,9 +263,10 @@ export class Producer implements AsyncDisposable {
     timeoutMs: number,
     signal: AbortSignal,
     info: TopicPublishInfo | undefined,
+    tracked: boolean,
   ): SendJob {
     const fixed = fixedQueue(options, info, p.message, this.#opts.namespace);
-    return this.#jobs!.job(p, mode, signal, info, fixed, timeoutMs, begin);
+    return this.#jobs!.job(p, mode, signal, info, fixed, timeoutMs, begin, tracked);
   }
 
   #tracked<T extends SendResult | undefined>(

@@ -188,7 +188,7 @@ export class SendHeaderWriter implements JsonFieldsWriter {
       // The id is written from the generator's bytes: its head, then 4 hex digits.
       this.#propsHead = p.propsHead.json;
       this.#propsTail = p.propsTail.json;
-      this.#idHead = p.idHead!;
+      this.#idHead = p.idStem!.bytes;
       this.#idCounter = p.idCounter;
       this.#propsLength = -2;
       const t = this.#templateOf(head, tail, queueId, p.sysFlag, p.flag);

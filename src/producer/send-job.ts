@@ -1,7 +1,8 @@
 /**
- * One send as the retry loop sees it: a single object that is the loop's dependencies, its policy
- * and (for a single message) the bookkeeping of its end, so a send allocates one job instead of a
- * handful of closures. What sends share lives in a profile per kind of send.
+ * One send as one object: its retry loop, the loop's dependencies and policy, the target of its
+ * first attempt and (for a single message) the bookkeeping of its end, so a send in flight keeps
+ * one job alive instead of a handful of objects. What sends share lives in a profile per kind of
+ * send.
  *
  * @module
  */
@@ -14,13 +15,15 @@ import { type KernelEnv, sendKernel, sendKernelTo } from "./kernel.ts";
 import type { PreparedMessage } from "./message.ts";
 import {
   asyncRetryPolicy,
-  type AttemptSink,
   type RetryInfo,
-  type SendLoopDeps,
-  type SendLoopPolicy,
   type SendOutcome,
+  SendRun,
   syncRetryPolicy,
 } from "./send-loop.ts";
+import { answerSend, answerSendTokens, type SendTarget } from "./send-response.ts";
+import type { PendingEntry, PendingTable } from "../remoting/_pending.ts";
+import type { RemotingCommand } from "../remoting/command.ts";
+import type { HeaderTokens } from "../remoting/_header_tokens.ts";
 import { type SendTracker, trackFailure, trackSuccess } from "./tracker.ts";
 import type { CommunicationMode, Message, SendOptions, SendResult } from "./types.ts";
 import { ValidationError } from "../errors.ts";
@@ -51,8 +54,9 @@ export interface SendShared {
 }
 
 /**
- * What every send of one producer in one mode (and with or without a fixed queue) shares: one
- * object per kind, pointed to by each {@link SendJob}, so a job carries only what differs.
+ * What every send of one producer in one mode (with or without a fixed queue, tracked or not)
+ * shares: one object per kind, pointed to by each {@link SendJob}, so a job carries only what
+ * differs.
  */
 class SendProfile {
   readonly env: KernelEnv;
@@ -64,11 +68,14 @@ class SendProfile {
   readonly maxAttempts: number;
   readonly retryOn: (error: unknown) => boolean;
   readonly retryNotOk: boolean;
+  /** Its jobs are their sends' outcomes (events and the in-flight count). */
+  readonly tracked: boolean;
 
-  constructor(shared: SendShared, mode: CommunicationMode, fixed: boolean) {
+  constructor(shared: SendShared, mode: CommunicationMode, fixed: boolean, tracked: boolean) {
     this.env = shared.env;
     this.mode = mode;
     this.fixed = fixed;
+    this.tracked = tracked;
     this.fault = shared.fault;
     this.events = shared.events;
     this.tracker = shared.tracker;
@@ -107,6 +114,7 @@ export class SendJobs {
    * @param fixed explicit or selector-chosen queue: no broker switch, no fault feedback (as Java)
    * @param timeoutMs the send's whole budget
    * @param begin when the send began (Date.now())
+   * @param tracked the job settles the send's events and in-flight count itself (its outcome)
    * @returns the job
    */
   job(
@@ -117,56 +125,66 @@ export class SendJobs {
     fixed: MessageQueue | undefined,
     timeoutMs: number,
     begin: number,
+    tracked: boolean,
   ): SendJob {
-    const index = (mode === "SYNC" ? 0 : mode === "ASYNC" ? 2 : 4) + (fixed === undefined ? 0 : 1);
+    const index = (mode === "SYNC" ? 0 : mode === "ASYNC" ? 4 : 8) +
+      (fixed === undefined ? 0 : 2) + (tracked ? 1 : 0);
     const profile = this.#profiles[index] ??= new SendProfile(
       this.#shared,
       mode,
       fixed !== undefined,
+      tracked,
     );
-    return new SendJob(profile, p, signal, info, fixed, timeoutMs, begin);
+    return new SendJob(profile, p, signal, fixed ?? info!, timeoutMs, begin);
   }
 }
 
 /**
- * Dependencies and policy of one send (Java sendDefaultImpl / sendSelectImpl / send(msg, mq)),
- * and, for a single message, the bookkeeping of its end ({@link SendOutcome}: events and the
- * in-flight count), so the common send allocates one object here.
+ * One send (Java sendDefaultImpl / sendSelectImpl / send(msg, mq)) as one object: its retry loop
+ * ({@link SendRun}), the loop's dependencies and policy, the remoting client's pending entry of
+ * its first attempt ({@link PendingEntry}, which hands the answer to the loop as its
+ * {@link SendTarget}) and, when tracked, the bookkeeping of its end ({@link SendOutcome}: events
+ * and the in-flight count). What sends of one kind share is in its {@link SendProfile}; later
+ * attempts wait in entries of their own.
  */
-export class SendJob
-  implements
-    SendLoopDeps<SendResult | undefined>,
-    SendLoopPolicy,
-    SendOutcome<SendResult | undefined> {
+export class SendJob extends SendRun<SendResult | undefined>
+  implements SendTarget, PendingEntry, SendOutcome<SendResult | undefined> {
   /** The send's whole budget. */
   readonly timeoutMs: number;
-  /** When the send began (Date.now()). */
-  readonly begin: number;
-  /** Set by the producer when the loop starts in the run that read {@link begin}. */
-  startsAtBegin = false;
+  /** The send's abort signal (and, once registered, its first request's). */
+  signal: AbortSignal | undefined;
+  /** Pending entry of the first attempt: see {@link PendingEntry}. */
+  table: PendingTable | undefined = undefined;
+  /** See {@link PendingEntry.opaque}. */
+  opaque = 0;
+  /** See {@link PendingEntry.code}. */
+  code = 0;
+  /** See {@link PendingEntry.requestTimeoutMs}. */
+  requestTimeoutMs = 0;
+  /** See {@link PendingEntry.deadline}. */
+  deadline = 0;
+  /** See {@link PendingEntry.slotSeq}. */
+  slotSeq = 0;
   readonly #profile: SendProfile;
   readonly #p: PreparedMessage;
-  readonly #signal: AbortSignal | undefined;
-  readonly #info: TopicPublishInfo | undefined;
-  readonly #fixed: MessageQueue | undefined;
+  /** The fixed queue when the profile is fixed, the publish info to select from otherwise. */
+  readonly #source: MessageQueue | TopicPublishInfo;
 
   /** See {@link SendJobs.job}. */
   constructor(
     profile: SendProfile,
     p: PreparedMessage,
     signal: AbortSignal | undefined,
-    info: TopicPublishInfo | undefined,
-    fixed: MessageQueue | undefined,
+    source: MessageQueue | TopicPublishInfo,
     timeoutMs: number,
     begin: number,
   ) {
+    super(begin);
     this.#profile = profile;
     this.#p = p;
-    this.#signal = signal;
-    this.#info = info;
-    this.#fixed = fixed;
+    this.signal = signal;
+    this.#source = source;
     this.timeoutMs = timeoutMs;
-    this.begin = begin;
   }
 
   /** Attempts in total. */
@@ -180,13 +198,28 @@ export class SendJob
   }
 
   /** Fixed-queue sends reject with their own error, like Java's `send(msg, mq)`. */
-  get wrapFinalError(): boolean {
+  override get wrapFinalError(): boolean {
     return !this.#profile.fixed;
   }
 
   /** Topic without namespace (error messages, events). */
   get topic(): string {
     return this.#p.message.topic;
+  }
+
+  /** The job itself when tracked. */
+  get outcome(): SendOutcome<SendResult | undefined> | undefined {
+    return this.#profile.tracked ? this : undefined;
+  }
+
+  /** Namespace handling of the answer (see {@link SendTarget}). */
+  get names(): KernelEnv {
+    return this.#profile.env;
+  }
+
+  /** The message's client id(s) (see {@link SendTarget}). */
+  get msgId(): string {
+    return this.#p.msgId;
   }
 
   /** Retry rule of the mode. */
@@ -201,44 +234,55 @@ export class SendJob
 
   /** The fixed queue, or the fault strategy's pick avoiding the last broker. */
   select(lastBrokerName: string | undefined): MessageQueue {
-    return this.#fixed ?? this.#profile.fault.selectOneMessageQueue(this.#info!, lastBrokerName);
+    const pr = this.#profile;
+    if (pr.fixed) return this.#source as MessageQueue;
+    return pr.fault.selectOneMessageQueue(this.#source as TopicPublishInfo, lastBrokerName);
   }
 
   /** One kernel attempt. */
   attempt(queue: MessageQueue, timeoutMs: number): Promise<SendResult | undefined> {
     const pr = this.#profile;
-    return sendKernel(pr.env, this.#p, queue, pr.mode, timeoutMs, this.#signal);
+    return sendKernel(pr.env, this.#p, queue, pr.mode, timeoutMs, this.signal);
   }
 
   /**
-   * One kernel attempt reporting to `sink`, when the kernel's plain path applies; `now` stamps
-   * the message's bornTimestamp.
+   * The first kernel attempt with this job as its pending entry, when the kernel's plain path
+   * applies; `now` stamps the message's bornTimestamp.
    */
-  attemptTo(
-    queue: MessageQueue,
-    timeoutMs: number,
-    _attemptIndex: number,
-    sink: AttemptSink<SendResult | undefined>,
-    now: number,
-  ): boolean {
+  override attemptTo(queue: MessageQueue, timeoutMs: number, now: number): boolean {
     const pr = this.#profile;
-    return sendKernelTo(pr.env, this.#p, queue, pr.mode, timeoutMs, this.#signal, sink, now);
+    return sendKernelTo(pr.env, this.#p, queue, pr.mode, timeoutMs, this.signal, this, now);
   }
 
-  /** Whether a success's latency reaches the fault strategy (see `SendLoopDeps.wantsLatency`). */
-  wantsLatency(): boolean {
-    return this.#fixed === undefined && this.#profile.fault.sendLatencyFaultEnable;
+  /** As the first attempt's entry: the answer arrived. */
+  onResponse(response: RemotingCommand): void {
+    answerSend(this, response, this.table!.address);
+  }
+
+  /** As the first attempt's entry: the answer arrived as a scanned header. */
+  onTokens(tokens: HeaderTokens, body: Uint8Array | undefined): void {
+    answerSendTokens(this, tokens, body, this.table!.address);
+  }
+
+  /** As the first attempt's entry: the request failed. */
+  onError(error: Error): void {
+    this.fail(error);
+  }
+
+  /** Whether a success's latency reaches the fault strategy. */
+  override wantsLatency(): boolean {
+    const pr = this.#profile;
+    return !pr.fixed && pr.fault.sendLatencyFaultEnable;
   }
 
   /** Java feeds the fault strategy only from sendDefaultImpl, not from queue/selector sends. */
   updateFaultItem(brokerName: string, latencyMs: number, isolation: boolean): void {
-    if (this.#fixed === undefined) {
-      this.#profile.fault.updateFaultItem(brokerName, latencyMs, isolation);
-    }
+    const pr = this.#profile;
+    if (!pr.fixed) pr.fault.updateFaultItem(brokerName, latencyMs, isolation);
   }
 
   /** "producer.send.retry" event. */
-  onRetry(info: RetryInfo): void {
+  override onRetry(info: RetryInfo): void {
     const events = this.#profile.events;
     if (events.has("producer.send.retry")) {
       events.emit("producer.send.retry", { ...info, topic: this.topic });

@@ -19,40 +19,9 @@
 import { AbortedError, type SendAttempt, SendFailedError, TimeoutError } from "../errors.ts";
 import type { MessageQueue } from "../route/message-queue.ts";
 import type { SendResult } from "./types.ts";
+import type { SendLoopDeps, SendLoopPolicy } from "./send-loop-deps.ts";
 
 export { asyncRetryPolicy, syncRetryPolicy } from "./retry-policy.ts";
-
-/** What the loop drives. */
-export interface SendLoopDeps<R> {
-  /** Millisecond clock. */
-  now(): number;
-  /** Pick a queue, avoiding `lastBrokerName` when possible (fault strategy). */
-  select(lastBrokerName: string | undefined): MessageQueue;
-  /** One attempt with `timeoutMs` left. */
-  attempt(queue: MessageQueue, timeoutMs: number, attemptIndex: number): Promise<R>;
-  /**
-   * Optional: start the first attempt with its outcome going to `sink` (once, possibly from I/O
-   * later) instead of a promise, so the common send costs one promise in all. `now` is the
-   * attempt's start on the {@link now} clock (no clock read needed). Returns false when it
-   * cannot (nothing started, `sink` untouched): the loop then calls {@link attempt}.
-   */
-  attemptTo?(
-    queue: MessageQueue,
-    timeoutMs: number,
-    attemptIndex: number,
-    sink: AttemptSink<R>,
-    now: number,
-  ): boolean;
-  /** Fault strategy feedback. */
-  updateFaultItem(brokerName: string, latencyMs: number, isolation: boolean): void;
-  /**
-   * Optional: false when {@link updateFaultItem} would ignore a success (latency fault tolerance
-   * off, or a fixed queue), so the loop skips the clock read it would need. Default true.
-   */
-  wantsLatency?(): boolean;
-  /** Called before retrying, with why. */
-  onRetry?(info: RetryInfo): void;
-}
 
 /** Receives one attempt's outcome (see {@link SendLoopDeps.attemptTo}); never throws. */
 export interface AttemptSink<R> {
@@ -74,52 +43,21 @@ export interface RetryInfo {
   result?: SendResult;
 }
 
-/** The rules of one send. */
-export interface SendLoopPolicy {
-  /** Attempts in total (≥ 1). */
-  maxAttempts: number;
-  /** Total budget, ms, counted from {@link begin}. */
-  timeoutMs: number;
-  /**
-   * When the send began, on the `deps.now()` clock (validation and compression before the loop
-   * spend the same budget). Default: when the loop starts.
-   */
-  begin?: number;
-  /**
-   * True when the loop is started in the same synchronous run that read {@link begin}, with
-   * nothing slow in between (no await, no user code): the first attempt then starts at `begin`,
-   * without a clock read.
-   */
-  startsAtBegin?: boolean;
-  /** Whether an attempt's error may be retried on another broker. */
-  retryOn(error: unknown): boolean;
-  /** Retry when the status is not SEND_OK (retryAnotherBrokerWhenNotStoreOK). */
-  retryNotOk: boolean;
-  /** Topic, for error messages. */
-  topic: string;
-  /**
-   * Whether a send that ran out of attempts rejects with a {@link SendFailedError} listing them
-   * (Java sendDefaultImpl's "Send [N] times, still failed"), or with the last attempt's own error
-   * (Java `send(msg, mq)` / `sendSelectImpl`, which have no retry loop). Default true.
-   */
-  wrapFinalError?: boolean;
-}
-
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
-/** Where a send's attempts stand (shared by the first attempt and the loop). */
-interface LoopState<R> {
-  readonly begin: number;
-  attempts: SendAttempt[] | undefined;
-  lastBroker: string | undefined;
-  notOk: R | undefined;
-  /** Attempts made so far. */
-  times: number;
+/**
+ * `to − from` as a small integer where it fits one (int32): V8 then keeps it unboxed in the
+ * objects of a send in flight, where the difference of two boxed clock readings would be one
+ * more boxed number each (copied by every scavenge). Clock readings are whole milliseconds.
+ */
+function elapsedMs(from: number, to: number): number {
+  const d = to - from;
+  return d === (d | 0) ? d | 0 : d;
 }
 
-// Shared promise executor (see LoopRun.open): no closure per send.
+// Shared promise executor (see SendRun.start): no closure per send.
 type Settlers = { resolve(r: unknown): void; reject(e: unknown): void };
 let capturing: Settlers | undefined;
 function captureRun(resolve: (r: never) => void, reject: (e: unknown) => void): void {
@@ -128,54 +66,129 @@ function captureRun(resolve: (r: never) => void, reject: (e: unknown) => void): 
 }
 
 /**
- * One send: its {@link LoopState}, the promise it resolves, and the sink of its first attempt,
- * in one object. The first attempt's outcome is booked and handed to the caller synchronously
- * (one promise per send); anything else continues in {@link continueLoop}.
+ * One send's retry loop, as a base class: the subclass is the loop's dependencies and policy
+ * (the members named as in {@link SendLoopDeps} and {@link SendLoopPolicy}) and this class keeps
+ * where the attempts stand, the promise of the send and the sink of its first attempt. The
+ * producer's send job extends it, so a send in flight is one object here, not a job, a loop
+ * state and a sink (every scavenge copies what each send in flight keeps alive).
+ *
+ * The first attempt's outcome is booked and handed to the caller synchronously (one promise per
+ * send); anything else continues in an async loop.
  */
-class LoopRun<R extends SendResult | undefined> implements LoopState<R>, AttemptSink<R> {
+export abstract class SendRun<R extends SendResult | undefined> implements AttemptSink<R> {
+  /** When the send began, on the {@link now} clock (its budget counts from here). */
   readonly begin: number;
-  attempts: SendAttempt[] | undefined = undefined;
-  lastBroker: string | undefined = undefined;
-  notOk: R | undefined = undefined;
+  /** Attempts made so far. */
   times = 0;
+  /** Set by the promise executor: settle the send. */
   resolve!: (r: R | Promise<R>) => void;
+  /** Set by the promise executor: fail the send. */
   reject!: (e: unknown) => void;
-  readonly #deps: SendLoopDeps<R>;
-  readonly #policy: SendLoopPolicy;
-  readonly #outcome: SendOutcome<R> | undefined;
-  #queue: MessageQueue | undefined;
-  #start = 0;
-  #settled = false;
+  /** The latest attempt's queue. */
+  #queue: MessageQueue | undefined = undefined;
+  /** The first attempt's start, from {@link begin} (a small integer, not a boxed time). */
+  #startOffset = 0;
+  /** What went wrong so far; allocated by the first failed or not-OK attempt only. */
+  #trail: Trail<R> | undefined = undefined;
 
-  constructor(
-    deps: SendLoopDeps<R>,
-    policy: SendLoopPolicy,
-    begin: number,
-    outcome: SendOutcome<R> | undefined,
-  ) {
-    this.#deps = deps;
-    this.#policy = policy;
+  /** @param begin when the send began, on the {@link now} clock */
+  constructor(begin: number) {
     this.begin = begin;
-    this.#outcome = outcome;
   }
 
-  /** The promise of the send, whose first attempt on `queue` starts at `start`. */
-  open(queue: MessageQueue, start: number): Promise<R> {
+  /** Millisecond clock. */
+  abstract now(): number;
+  /** Pick a queue, avoiding `lastBrokerName` when possible (fault strategy). */
+  abstract select(lastBrokerName: string | undefined): MessageQueue;
+  /** One attempt with `timeoutMs` left. */
+  abstract attempt(queue: MessageQueue, timeoutMs: number, attemptIndex: number): Promise<R>;
+  /** Fault strategy feedback. */
+  abstract updateFaultItem(brokerName: string, latencyMs: number, isolation: boolean): void;
+  /** Attempts in total (≥ 1). */
+  abstract readonly maxAttempts: number;
+  /** Total budget, ms, counted from {@link begin}. */
+  abstract readonly timeoutMs: number;
+  /** Retry when the status is not SEND_OK (retryAnotherBrokerWhenNotStoreOK). */
+  abstract readonly retryNotOk: boolean;
+  /** Topic, for error messages. */
+  abstract readonly topic: string;
+  /** The caller's bookkeeping of the send's end, run before the send settles; if any. */
+  abstract readonly outcome: SendOutcome<R> | undefined;
+  /** Whether an attempt's error may be retried on another broker. */
+  abstract retryOn(error: unknown): boolean;
+
+  /**
+   * Start the first attempt reporting to this run (its {@link ok} / {@link fail}) instead of a
+   * promise; `now` is its start. False when it cannot (nothing started): the loop then calls
+   * {@link attempt}. See {@link SendLoopDeps.attemptTo}.
+   */
+  attemptTo(_queue: MessageQueue, _timeoutMs: number, _now: number): boolean {
+    return false;
+  }
+
+  /** False when {@link updateFaultItem} would ignore a success (see `SendLoopDeps.wantsLatency`). */
+  wantsLatency(): boolean {
+    return true;
+  }
+
+  /** Called before retrying, with why. */
+  onRetry(_info: RetryInfo): void {}
+
+  /** See {@link SendLoopPolicy.wrapFinalError}. */
+  get wrapFinalError(): boolean {
+    return true;
+  }
+
+  /** The latest attempt's queue (the first attempt's while it is in flight). */
+  get queue(): MessageQueue {
+    return this.#queue!;
+  }
+
+  /**
+   * Run the attempts: the promise of the send.
+   *
+   * @param startsAtBegin the run starts in the same synchronous run that read {@link begin}, with
+   *   nothing slow in between: the first attempt then starts at `begin`, without a clock read
+   * @returns the attempt's value (SendResult, or undefined for one-way)
+   * @throws TimeoutError when the budget ran out (cause: SendFailedError of the attempts so far);
+   *   SendFailedError when every attempt failed; a non-retriable attempt error as is
+   */
+  start(startsAtBegin: boolean): Promise<R> {
+    const outcome = this.outcome;
+    if (this.maxAttempts < 1) return withOutcome(SendRun.#continue(this), outcome);
+    let queue: MessageQueue;
+    try {
+      queue = this.select(undefined);
+    } catch (e) {
+      // As the loop: a failing selection ends the send.
+      return withOutcome(Promise.reject(e), outcome);
+    }
     this.#queue = queue;
-    this.#start = start;
+    const start = startsAtBegin ? this.begin : this.now();
+    const offset = elapsedMs(this.begin, start);
+    const left = this.timeoutMs - offset;
+    if (left <= 0) return withOutcome(SendRun.#finish(this, true), outcome);
+    this.#startOffset = offset;
     capturing = this as Settlers;
     const promise = new Promise<R>(captureRun);
     capturing = undefined;
+    try {
+      if (!this.attemptTo(queue, left, start)) {
+        this.attempt(queue, left, 0).then((r) => this.ok(r), (e) => this.fail(e));
+      }
+    } catch (e) {
+      this.fail(e); // a throwing attempt is a failed attempt
+    }
     return promise;
   }
 
+  /** The first attempt produced `r` (at most one outcome of the first attempt counts). */
   ok(r: R): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    const outcome = this.#outcome;
+    if (this.times !== 0) return;
+    const outcome = this.outcome;
     try {
-      if (!afterSuccess(this.#deps, this.#policy, this, this.#queue!, this.#start, r)) {
-        this.resolve(withOutcome(continueLoop(this.#deps, this.#policy, this), outcome));
+      if (!SendRun.#afterSuccess(this, this.#queue!, this.begin + this.#startOffset, r)) {
+        this.resolve(withOutcome(SendRun.#continue(this), outcome));
         return;
       }
       this.resolve(outcome === undefined ? r : outcome.succeeded(r));
@@ -184,13 +197,12 @@ class LoopRun<R extends SendResult | undefined> implements LoopState<R>, Attempt
     }
   }
 
+  /** The first attempt failed with `e` (a second outcome would run the loop twice: ignored). */
   fail(e: unknown): void {
-    // At most one outcome per first attempt: a second would run the loop twice.
-    if (this.#settled) return;
-    this.#settled = true;
-    const outcome = this.#outcome;
+    if (this.times !== 0) return;
+    const outcome = this.outcome;
     try {
-      afterFailure(this.#deps, this.#policy, this, this.#queue!, this.#start, e);
+      SendRun.#afterFailure(this, this.#queue!, this.begin + this.#startOffset, e);
     } catch (end) {
       if (outcome === undefined) this.reject(end);
       else {
@@ -202,55 +214,129 @@ class LoopRun<R extends SendResult | undefined> implements LoopState<R>, Attempt
       }
       return;
     }
-    this.resolve(withOutcome(continueLoop(this.#deps, this.#policy, this), outcome));
+    this.resolve(withOutcome(SendRun.#continue(this), outcome));
+  }
+
+  // The loop's steps are static: private instance methods would add a brand field to every
+  // send in flight.
+
+  /**
+   * Book a successful attempt; true when `r` is the send's result, false to go on (a not-OK
+   * status with retryNotOk).
+   */
+  static #afterSuccess<R extends SendResult | undefined>(
+    run: SendRun<R>,
+    queue: MessageQueue,
+    start: number,
+    r: R,
+  ): boolean {
+    const times = run.times++;
+    if (run.wantsLatency()) run.updateFaultItem(queue.brokerName, run.now() - start, false);
+    if (r !== undefined && r.status !== "SEND_OK" && run.retryNotOk) {
+      SendRun.#trailOf(run).notOk = r;
+      if (times + 1 < run.maxAttempts) run.onRetry({ attempt: times, queue, result: r });
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Book a failed attempt; returns to go on, throws when the send ends here (non-retriable or
+   * aborted). An earlier not-OK result is then returned instead: thrown as `NotOkResult`.
+   */
+  static #afterFailure<R extends SendResult | undefined>(
+    run: SendRun<R>,
+    queue: MessageQueue,
+    start: number,
+    e: unknown,
+  ): void {
+    const times = run.times++;
+    const elapsedMs = run.now() - start;
+    const aborted = e instanceof AbortedError;
+    run.updateFaultItem(queue.brokerName, elapsedMs, !aborted);
+    const error = asError(e);
+    const trail = SendRun.#trailOf(run);
+    trail.attempts.push({ brokerName: queue.brokerName, queueId: queue.queueId, elapsedMs, error });
+    if (aborted || !run.retryOn(e)) {
+      if (trail.notOk !== undefined) throw new NotOkResult(trail.notOk);
+      throw e;
+    }
+    if (times + 1 < run.maxAttempts) run.onRetry({ attempt: times, queue, error });
+  }
+
+  /** The remaining attempts, after {@link times} were made. */
+  static #trailOf<R extends SendResult | undefined>(run: SendRun<R>): Trail<R> {
+    return run.#trail ??= { attempts: [], notOk: undefined };
+  }
+
+  static async #continue<R extends SendResult | undefined>(run: SendRun<R>): Promise<R> {
+    try {
+      for (; run.times < run.maxAttempts;) {
+        const queue = run.select(run.#queue?.brokerName);
+        run.#queue = queue;
+        const start = run.now();
+        const left = run.timeoutMs - elapsedMs(run.begin, start);
+        if (left <= 0) return SendRun.#finish(run, true);
+        let r: R;
+        try {
+          r = await run.attempt(queue, left, run.times);
+        } catch (e) {
+          SendRun.#afterFailure(run, queue, start, e);
+          continue;
+        }
+        if (SendRun.#afterSuccess(run, queue, start, r)) return r;
+      }
+    } catch (e) {
+      if (e instanceof NotOkResult) return e.result as R;
+      throw e;
+    }
+    return SendRun.#finish(run, false);
+  }
+
+  /** The attempts ran out (or the budget did): the not-OK result, or the final error. */
+  static #finish<R extends SendResult | undefined>(
+    run: SendRun<R>,
+    callTimeout: boolean,
+  ): Promise<R> {
+    const trail = run.#trail;
+    if (trail?.notOk !== undefined) return Promise.resolve(trail.notOk);
+    const attempts = trail?.attempts ?? [];
+    const last = attempts.at(-1)?.error;
+    if (!callTimeout && last !== undefined && !run.wrapFinalError) return Promise.reject(last);
+    const elapsed = run.now() - run.begin;
+    const failed = new SendFailedError(
+      `Send [${run.times}] times, still failed, cost [${elapsed}]ms, Topic: ${run.topic}, ` +
+        `BrokersSent: [${attempts.map((a) => a.brokerName).join(", ")}]` +
+        (last ? `: ${last.message}` : ""),
+      attempts,
+      last instanceof Error && "retriable" in last ? Boolean(last.retriable) : true,
+      last,
+    );
+    if (callTimeout) {
+      return Promise.reject(
+        new TimeoutError(
+          `send to ${run.topic} timed out: budget of ${run.timeoutMs} ms spent after ${attempts.length} attempt(s)`,
+          run.timeoutMs,
+          { cause: failed },
+        ),
+      );
+    }
+    return Promise.reject(failed);
   }
 }
 
-/**
- * Run the attempts of one send.
- *
- * The first attempt reports straight to the send's own promise (through
- * {@link SendLoopDeps.attemptTo} when available): most sends succeed at once. Anything else
- * continues in {@link continueLoop}.
- *
- * @param deps clock, selection, attempt, fault feedback
- * @param policy budget and retry rules
- * @param outcome the caller's bookkeeping, run before the send settles
- * @returns the attempt's value (SendResult, or undefined for one-way)
- * @throws TimeoutError when the budget ran out (cause: SendFailedError of the attempts so far);
- *   SendFailedError when every attempt failed; a non-retriable attempt error as is
- */
-export function runSendLoop<R extends SendResult | undefined>(
-  deps: SendLoopDeps<R>,
-  policy: SendLoopPolicy,
-  outcome?: SendOutcome<R>,
-): Promise<R> {
-  const run = new LoopRun(deps, policy, policy.begin ?? deps.now(), outcome);
-  if (policy.maxAttempts < 1) return withOutcome(continueLoop(deps, policy, run), outcome);
-  let queue: MessageQueue;
-  try {
-    queue = deps.select(undefined);
-  } catch (e) {
-    // As the loop: a failing selection ends the send.
-    return withOutcome(Promise.reject(e), outcome);
+/** The failed attempts of a send, and its latest not-OK result (retryNotOk). */
+interface Trail<R> {
+  attempts: SendAttempt[];
+  notOk: R | undefined;
+}
+
+/** Carries an earlier not-OK result out of a failed attempt's booking (never escapes the loop). */
+class NotOkResult<R> {
+  readonly result: R;
+  constructor(result: R) {
+    this.result = result;
   }
-  run.lastBroker = queue.brokerName;
-  // Without an earlier begin, or one read in this same run, the first attempt starts when the
-  // loop does (no second clock read).
-  const start = policy.begin === undefined || policy.startsAtBegin === true
-    ? run.begin
-    : deps.now();
-  const left = policy.timeoutMs - (start - run.begin);
-  if (left <= 0) return withOutcome(finish(deps, policy, run, true), outcome);
-  const promise = run.open(queue, start);
-  try {
-    if (deps.attemptTo === undefined || !deps.attemptTo(queue, left, 0, run, start)) {
-      deps.attempt(queue, left, 0).then((r) => run.ok(r), (e) => run.fail(e));
-    }
-  } catch (e) {
-    run.fail(e); // a throwing attempt is a failed attempt
-  }
-  return promise;
 }
 
 /**
@@ -268,129 +354,4 @@ export interface SendOutcome<R> {
 export function withOutcome<R>(p: Promise<R>, outcome: SendOutcome<R> | undefined): Promise<R> {
   if (outcome === undefined) return p;
   return p.then((r) => outcome.succeeded(r), (e) => outcome.failed(e));
-}
-
-/**
- * Book a successful attempt; true when `r` is the send's result, false to go on (a not-OK
- * status with retryNotOk).
- */
-function afterSuccess<R extends SendResult | undefined>(
-  deps: SendLoopDeps<R>,
-  policy: SendLoopPolicy,
-  state: LoopState<R>,
-  queue: MessageQueue,
-  start: number,
-  r: R,
-): boolean {
-  const times = state.times++;
-  if (deps.wantsLatency?.() !== false) {
-    deps.updateFaultItem(queue.brokerName, deps.now() - start, false);
-  }
-  if (r !== undefined && r.status !== "SEND_OK" && policy.retryNotOk) {
-    state.notOk = r;
-    if (times + 1 < policy.maxAttempts) deps.onRetry?.({ attempt: times, queue, result: r });
-    return false;
-  }
-  return true;
-}
-
-/**
- * Book a failed attempt; returns to go on, throws when the send ends here (non-retriable or
- * aborted). An earlier not-OK result is then returned instead: thrown as `NotOkResult`.
- */
-function afterFailure<R extends SendResult | undefined>(
-  deps: SendLoopDeps<R>,
-  policy: SendLoopPolicy,
-  state: LoopState<R>,
-  queue: MessageQueue,
-  start: number,
-  e: unknown,
-): void {
-  const times = state.times++;
-  const elapsedMs = deps.now() - start;
-  const aborted = e instanceof AbortedError;
-  deps.updateFaultItem(queue.brokerName, elapsedMs, !aborted);
-  const error = asError(e);
-  (state.attempts ??= []).push({
-    brokerName: queue.brokerName,
-    queueId: queue.queueId,
-    elapsedMs,
-    error,
-  });
-  if (aborted || !policy.retryOn(e)) {
-    if (state.notOk !== undefined) throw new NotOkResult(state.notOk);
-    throw e;
-  }
-  if (times + 1 < policy.maxAttempts) deps.onRetry?.({ attempt: times, queue, error });
-}
-
-/** Carries an earlier not-OK result out of {@link afterFailure} (never escapes the loop). */
-class NotOkResult<R> {
-  readonly result: R;
-  constructor(result: R) {
-    this.result = result;
-  }
-}
-
-/** The remaining attempts, after `state.times` were made. */
-async function continueLoop<R extends SendResult | undefined>(
-  deps: SendLoopDeps<R>,
-  policy: SendLoopPolicy,
-  state: LoopState<R>,
-): Promise<R> {
-  try {
-    for (; state.times < policy.maxAttempts;) {
-      const queue = deps.select(state.lastBroker);
-      state.lastBroker = queue.brokerName;
-      const start = deps.now();
-      const left = policy.timeoutMs - (start - state.begin);
-      if (left <= 0) return finish(deps, policy, state, true);
-      let r: R;
-      try {
-        r = await deps.attempt(queue, left, state.times);
-      } catch (e) {
-        afterFailure(deps, policy, state, queue, start, e);
-        continue;
-      }
-      if (afterSuccess(deps, policy, state, queue, start, r)) return r;
-    }
-  } catch (e) {
-    if (e instanceof NotOkResult) return e.result as R;
-    throw e;
-  }
-  return finish(deps, policy, state, false);
-}
-
-/** The attempts ran out (or the budget did): the not-OK result, or the final error. */
-function finish<R extends SendResult | undefined>(
-  deps: SendLoopDeps<R>,
-  policy: SendLoopPolicy,
-  state: LoopState<R>,
-  callTimeout: boolean,
-): Promise<R> {
-  if (state.notOk !== undefined) return Promise.resolve(state.notOk);
-  const attempts = state.attempts ?? [];
-  const last = attempts.at(-1)?.error;
-  if (!callTimeout && last !== undefined && policy.wrapFinalError === false) {
-    return Promise.reject(last);
-  }
-  const elapsed = deps.now() - state.begin;
-  const failed = new SendFailedError(
-    `Send [${state.times}] times, still failed, cost [${elapsed}]ms, Topic: ${policy.topic}, ` +
-      `BrokersSent: [${attempts.map((a) => a.brokerName).join(", ")}]` +
-      (last ? `: ${last.message}` : ""),
-    attempts,
-    last instanceof Error && "retriable" in last ? Boolean(last.retriable) : true,
-    last,
-  );
-  if (callTimeout) {
-    return Promise.reject(
-      new TimeoutError(
-        `send to ${policy.topic} timed out: budget of ${policy.timeoutMs} ms spent after ${attempts.length} attempt(s)`,
-        policy.timeoutMs,
-        { cause: failed },
-      ),
-    );
-  }
-  return Promise.reject(failed);
 }

@@ -8,7 +8,7 @@
 import { BrokerError, ProtocolError } from "../errors.ts";
 import { ResponseCode } from "../remoting/codes.ts";
 import type { RemotingCommand } from "../remoting/command.ts";
-import type { ResponseSink } from "../remoting/_pending.ts";
+import { PendingCall } from "../remoting/_pending.ts";
 import { FieldNames, type HeaderTokens, nameBytes } from "../remoting/_header_tokens.ts";
 import type { MessageQueue } from "../route/message-queue.ts";
 import type { SendResult, SendStatus } from "./types.ts";
@@ -150,6 +150,19 @@ function sendResultOfTokens(
 
 const EMPTY_NAME = new Uint8Array(0);
 
+/**
+ * The send an awaited attempt reports to: where its outcome goes, and what mapping the answer
+ * needs. Read when the answer is in, so a send in flight holds no copy of them.
+ */
+export interface SendTarget extends AttemptSink<SendResult | undefined> {
+  /** Namespace handling. */
+  readonly names: TopicNames;
+  /** The queue the attempt went to (wire topic). */
+  readonly queue: MessageQueue;
+  /** Client id(s) for the result. */
+  readonly msgId: string;
+}
+
 // Shared promise executor (see PromisedSend): no closure per call.
 let capturing: PromisedSend | undefined;
 function capture(
@@ -160,90 +173,115 @@ function capture(
   capturing!.fail = reject;
 }
 
-/** An {@link AttemptSink} that settles {@link promise}: a {@link SendCall} awaited as a promise. */
-export class PromisedSend implements AttemptSink<SendResult | undefined> {
+/** A {@link SendTarget} that settles {@link promise}: a {@link SendCall} awaited as a promise. */
+export class PromisedSend implements SendTarget {
   /** Settles with the mapped answer. */
   readonly promise: Promise<SendResult | undefined>;
+  readonly names: TopicNames;
+  readonly queue: MessageQueue;
+  readonly #p: { readonly msgId: string };
   ok!: (result: SendResult | undefined) => void;
   fail!: (error: unknown) => void;
 
-  constructor() {
+  /**
+   * @param names namespace handling
+   * @param queue the queue sent to (wire topic)
+   * @param p the message sent (its id is read for the result)
+   */
+  constructor(names: TopicNames, queue: MessageQueue, p: { readonly msgId: string }) {
+    this.names = names;
+    this.queue = queue;
+    this.#p = p;
     capturing = this;
     this.promise = new Promise(capture);
     capturing = undefined;
   }
+
+  get msgId(): string {
+    return this.#p.msgId;
+  }
 }
 
 /**
- * One awaited attempt: receives the broker's answer and hands its mapping
- * ({@link processSendResponse}) or the error to its sink.
+ * Hand `target` the mapping of a send response ({@link processSendResponse}) or its error. Called
+ * from the socket's data handler: never throws.
+ *
+ * @param target the send the attempt belongs to
+ * @param res the response
+ * @param address the broker that answered
  */
-export class SendCall implements ResponseSink {
-  readonly #env: TopicNames;
-  readonly #mq: MessageQueue;
-  readonly #msgId: string;
-  readonly #addr: string;
-  readonly #sink: AttemptSink<SendResult | undefined>;
+export function answerSend(target: SendTarget, res: RemotingCommand, address: string): void {
+  try {
+    const mq = target.queue;
+    target.ok(
+      processSendResponse(
+        res,
+        { topic: target.names.userTopic(mq.topic), brokerName: mq.brokerName, queueId: mq.queueId },
+        target.msgId,
+        address,
+      ),
+    );
+  } catch (e) {
+    target.fail(e);
+  }
+}
 
-  /**
-   * @param env namespace handling
-   * @param mq the queue sent to (wire topic)
-   * @param msgId client id(s) for the result
-   * @param addr the broker's address
-   * @param sink receives the outcome (the send loop's first attempt, or a {@link PromisedSend})
-   */
-  constructor(
-    env: TopicNames,
-    mq: MessageQueue,
-    msgId: string,
-    addr: string,
-    sink: AttemptSink<SendResult | undefined>,
-  ) {
-    this.#env = env;
-    this.#mq = mq;
-    this.#msgId = msgId;
-    this.#addr = addr;
-    this.#sink = sink;
+/**
+ * {@link answerSend} reading the scanned header in place (only the strings the result holds are
+ * built); falls back to the full command when the fields are not plain. Never throws.
+ *
+ * @param target the send the attempt belongs to
+ * @param t the scanned response header
+ * @param body the response body, if any
+ * @param address the broker that answered
+ */
+export function answerSendTokens(
+  target: SendTarget,
+  t: HeaderTokens,
+  body: Uint8Array | undefined,
+  address: string,
+): void {
+  let result: SendResult | undefined;
+  try {
+    const mq = target.queue;
+    result = sendResultOfTokens(
+      t,
+      target.names.userTopic(mq.topic),
+      mq.brokerName,
+      mq.queueId,
+      target.msgId,
+    );
+  } catch (e) {
+    target.fail(e);
+    return;
+  }
+  if (result === undefined) answerSend(target, t.toCommand(body), address);
+  else target.ok(result);
+}
+
+/**
+ * One awaited attempt, as the remoting client's pending entry: hands the answer's mapping or the
+ * error to its target (a {@link PromisedSend}: the send job is its own entry for its first
+ * attempt).
+ */
+export class SendCall extends PendingCall {
+  readonly #target: SendTarget;
+
+  /** @param target receives the outcome */
+  constructor(target: SendTarget) {
+    super();
+    this.#target = target;
   }
 
   onResponse(res: RemotingCommand): void {
-    // Called from the socket's data handler: whatever happens is the promise's, never thrown.
-    try {
-      const mq = this.#mq;
-      this.#sink.ok(
-        processSendResponse(
-          res,
-          { topic: this.#env.userTopic(mq.topic), brokerName: mq.brokerName, queueId: mq.queueId },
-          this.#msgId,
-          this.#addr,
-        ),
-      );
-    } catch (e) {
-      this.#sink.fail(e);
-    }
+    answerSend(this.#target, res, this.table!.address);
   }
 
-  onTokens(t: HeaderTokens, body: Uint8Array | undefined): void {
-    // As onResponse: called from the socket's data handler, never throws.
-    let result: SendResult | undefined;
-    try {
-      const mq = this.#mq;
-      result = sendResultOfTokens(
-        t,
-        this.#env.userTopic(mq.topic),
-        mq.brokerName,
-        mq.queueId,
-        this.#msgId,
-      );
-    } catch (e) {
-      this.#sink.fail(e);
-      return;
-    }
-    if (result === undefined) this.onResponse(t.toCommand(body));
-    else this.#sink.ok(result);
+  override onTokens(t: HeaderTokens, body: Uint8Array | undefined): void {
+    answerSendTokens(this.#target, t, body, this.table!.address);
   }
 
   onError(error: Error): void {
-    this.#sink.fail(error);
+    this.#target.fail(error);
   }
 }

@@ -12,7 +12,13 @@ import { FrameFlag, MAX_FRAME_LENGTH, ResponseCode, SerializeType } from "./code
 import type { RemotingCommand } from "./command.ts";
 import { encodeFrame, type EncodeOptions, readInt32 } from "./frame.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
-import type { PendingRequest, PendingTable } from "./_pending.ts";
+import {
+  completeEntry,
+  completeEntryTokens,
+  failEntry,
+  type PendingEntry,
+  type PendingTable,
+} from "./_pending.ts";
 import { PendingSlots } from "./_pending_slots.ts";
 import { HeaderTokens } from "./_header_tokens.ts";
 
@@ -49,7 +55,7 @@ export function parseAddress(address: string): { hostname: string; port: number 
 /** A connection (possibly still connecting) to one address and its pending requests. */
 export class Channel implements PendingTable {
   readonly address: string;
-  readonly pending: PendingSlots<PendingRequest> = new PendingSlots();
+  readonly pending: PendingSlots<PendingEntry> = new PendingSlots();
   /** See {@link PendingTable.lastSignal}. */
   lastSignal: AbortSignal | undefined = undefined;
   /** Settles (never rejects) once the connect attempt finished, either way. */
@@ -178,7 +184,7 @@ export class Channel implements PendingTable {
     );
     this.#failure = rejection;
     if (this.pending.size === 0) return;
-    for (const entry of this.pending.values()) entry.fail(rejection);
+    for (const entry of this.pending.values()) failEntry(entry, rejection);
   }
 
   /**
@@ -198,10 +204,14 @@ export class Channel implements PendingTable {
         return false;
       }
       // Unmatched responses (timed out, aborted) are dropped, as the Java client does.
-      this.pending.get(tokens.opaque)?.completeTokens(
-        tokens,
-        headerEnd < end ? bytes.subarray(headerEnd, end) : undefined,
-      );
+      const entry = this.pending.get(tokens.opaque);
+      if (entry !== undefined) {
+        completeEntryTokens(
+          entry,
+          tokens,
+          headerEnd < end ? bytes.subarray(headerEnd, end) : undefined,
+        );
+      }
       return true;
     } finally {
       tokens.release();
@@ -211,7 +221,8 @@ export class Channel implements PendingTable {
   #onFrame(cmd: RemotingCommand): void {
     if ((cmd.flag & FrameFlag.RESPONSE) !== 0) {
       // Unmatched responses (timed out, aborted) are dropped, as the Java client does.
-      this.pending.get(cmd.opaque)?.complete(cmd);
+      const entry = this.pending.get(cmd.opaque);
+      if (entry !== undefined) completeEntry(entry, cmd);
       return;
     }
     this.#onRequest(cmd);

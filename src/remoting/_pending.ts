@@ -7,7 +7,7 @@
 
 import { AbortedError, TimeoutError } from "../errors.ts";
 import type { RemotingCommand } from "./command.ts";
-import type { PendingSlots } from "./_pending_slots.ts";
+import type { PendingSlots, SlotEntry } from "./_pending_slots.ts";
 import type { HeaderTokens } from "./_header_tokens.ts";
 
 /** Next opaque; like Java's `RemotingCommand.requestId`, process-wide, from 0, wrapping at int32. */
@@ -28,7 +28,7 @@ export function setOpaqueCounterForTesting(value: number): void {
 /** Where a pending request lives; the entry removes itself from it when it settles. */
 export interface PendingTable {
   readonly address: string;
-  readonly pending: PendingSlots<PendingRequest>;
+  readonly pending: PendingSlots<PendingEntry>;
   /** The signal of the last request registered here (skips re-registering the table). */
   lastSignal?: AbortSignal;
 }
@@ -40,8 +40,8 @@ function capture(
   resolve: (response: RemotingCommand) => void,
   reject: (error: Error) => void,
 ): void {
-  capturing!.onResponse = resolve;
-  capturing!.onError = reject;
+  capturing!.resolve = resolve;
+  capturing!.reject = reject;
 }
 
 /** Tables kept per signal before the ones without pending requests are dropped. */
@@ -83,7 +83,7 @@ class SignalWaiters implements EventListenerObject {
     for (const table of tables) {
       if (table.lastSignal === signal) table.lastSignal = undefined;
       for (const entry of table.pending.values()) {
-        if (entry.signal === signal) entry.abort();
+        if (entry.signal === signal) abortEntry(entry);
       }
     }
   }
@@ -121,103 +121,192 @@ export interface ResponseSink {
   onTokens?(tokens: HeaderTokens, body: Uint8Array | undefined): void;
 }
 
-/** A {@link ResponseSink} that settles {@link promise}: a request awaited as a promise. */
-export class PromisedResponse implements ResponseSink {
+/**
+ * One request waiting for its response, as the remoting client keeps it: bookkeeping fields the
+ * client fills in ({@link registerEntry}) on an object that is also where the outcome goes (its
+ * `onResponse` / `onError` / `onTokens`), so a request in flight can cost one object, not an
+ * entry and a sink. An object is the entry of one request only. {@link PendingCall} is the
+ * ready-made base; an object with other duties (the producer's send job) can implement this.
+ */
+export interface PendingEntry extends ResponseSink, SlotEntry {
+  /** The table it waits in (set by {@link registerEntry}; undefined before). */
+  table: PendingTable | undefined;
+  /** Correlation id of the request. */
+  opaque: number;
+  /** Request code (error messages). */
+  code: number;
+  /** The request's timeout (error messages). */
+  requestTimeoutMs: number;
+  /** `performance.now()` value after which the request times out (whole milliseconds). */
+  deadline: number;
+  /** The request's abort signal. */
+  signal: AbortSignal | undefined;
+  /** See {@link ResponseSink.onTokens} (required of an entry). */
+  onTokens(tokens: HeaderTokens, body: Uint8Array | undefined): void;
+}
+
+/** True when `sink` is a {@link PendingEntry} (it has the bookkeeping fields). */
+export function isPendingEntry(sink: ResponseSink): sink is PendingEntry {
+  return typeof (sink as Partial<PendingEntry>).slotSeq === "number" &&
+    typeof (sink as Partial<PendingEntry>).onTokens === "function";
+}
+
+/**
+ * Make `entry` wait in `table` under `opaque` (and on `signal`).
+ *
+ * @throws Error when the entry was registered before (an entry is one request)
+ */
+export function registerEntry(
+  entry: PendingEntry,
+  table: PendingTable,
+  opaque: number,
+  code: number,
+  timeoutMs: number,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): void {
+  if (entry.table !== undefined) throw new Error("a pending entry is registered once");
+  entry.table = table;
+  entry.opaque = opaque;
+  entry.code = code;
+  entry.requestTimeoutMs = timeoutMs;
+  entry.deadline = deadline;
+  entry.signal = signal;
+  table.pending.set(entry);
+  if (signal !== undefined && table.lastSignal !== signal) register(signal, table);
+}
+
+/** True while `entry` waits in its table. */
+function waiting(entry: PendingEntry): boolean {
+  return entry.table !== undefined && entry.table.pending.get(entry.opaque) === entry;
+}
+
+function detach(entry: PendingEntry): void {
+  if (waiting(entry)) entry.table!.pending.delete(entry.opaque);
+}
+
+/** The response of `entry` arrived. */
+export function completeEntry(entry: PendingEntry, response: RemotingCommand): void {
+  detach(entry);
+  entry.onResponse(response);
+}
+
+/** The response of `entry` arrived as a scanned JSON header (see {@link ResponseSink.onTokens}). */
+export function completeEntryTokens(
+  entry: PendingEntry,
+  tokens: HeaderTokens,
+  body: Uint8Array | undefined,
+): void {
+  detach(entry);
+  entry.onTokens(tokens, body);
+}
+
+/** Fail `entry` with `error` (connection lost, client closed); a no-op once settled. */
+export function failEntry(entry: PendingEntry, error: Error): void {
+  // Callers walk a snapshot of the table: an earlier entry's outcome may have settled this one.
+  if (!waiting(entry)) return;
+  detach(entry);
+  entry.onError(error);
+}
+
+/** The deadline of `entry` passed; a no-op once settled. */
+export function expireEntry(entry: PendingEntry): void {
+  if (!waiting(entry)) return;
+  detach(entry);
+  entry.onError(
+    new TimeoutError(
+      `no response from ${
+        entry.table!.address
+      } within ${entry.requestTimeoutMs} ms (request code ${entry.code}, opaque ${entry.opaque})`,
+      entry.requestTimeoutMs,
+    ),
+  );
+}
+
+/** The signal of `entry` fired; a no-op once settled. */
+export function abortEntry(entry: PendingEntry): void {
+  if (!waiting(entry)) return;
+  detach(entry);
+  entry.onError(
+    new AbortedError(
+      `request code ${entry.code} to ${entry.table!.address} aborted`,
+      { cause: entry.signal?.reason },
+    ),
+  );
+}
+
+/** A {@link PendingEntry} base: the bookkeeping fields, `onTokens` mapped to `onResponse`. */
+export abstract class PendingCall implements PendingEntry {
+  /** See {@link PendingEntry.table}. */
+  table: PendingTable | undefined = undefined;
+  /** See {@link PendingEntry.opaque}. */
+  opaque = 0;
+  /** See {@link PendingEntry.code}. */
+  code = 0;
+  /** See {@link PendingEntry.requestTimeoutMs}. */
+  requestTimeoutMs = 0;
+  /** See {@link PendingEntry.deadline}. */
+  deadline = 0;
+  /** See {@link PendingEntry.signal}. */
+  signal: AbortSignal | undefined = undefined;
+  /** Insertion order in the table (written by it). */
+  slotSeq = 0;
+
+  /** The response arrived. */
+  abstract onResponse(response: RemotingCommand): void;
+  /** The request failed (timeout, abort, connection lost, client closed). */
+  abstract onError(error: Error): void;
+
+  /** The response arrived as a scanned JSON header: mapped to the command {@link onResponse} takes. */
+  onTokens(tokens: HeaderTokens, body: Uint8Array | undefined): void {
+    this.onResponse(tokens.toCommand(body));
+  }
+}
+
+/** A {@link PendingCall} handing its outcome to a separate {@link ResponseSink}. */
+export class SinkCall extends PendingCall {
+  readonly #sink: ResponseSink;
+
+  /** @param sink receives the outcome */
+  constructor(sink: ResponseSink) {
+    super();
+    this.#sink = sink;
+  }
+
+  onResponse(response: RemotingCommand): void {
+    this.#sink.onResponse(response);
+  }
+
+  onError(error: Error): void {
+    this.#sink.onError(error);
+  }
+
+  override onTokens(tokens: HeaderTokens, body: Uint8Array | undefined): void {
+    const sink = this.#sink;
+    if (sink.onTokens === undefined) sink.onResponse(tokens.toCommand(body));
+    else sink.onTokens(tokens, body);
+  }
+}
+
+/** A {@link PendingCall} that settles {@link promise}: a request awaited as a promise. */
+export class PromisedResponse extends PendingCall {
   /** Settles with the response, or rejects with the request's error. */
   readonly promise: Promise<RemotingCommand>;
-  onResponse!: (response: RemotingCommand) => void;
-  onError!: (error: Error) => void;
+  resolve!: (response: RemotingCommand) => void;
+  reject!: (error: Error) => void;
 
   constructor() {
+    super();
     capturing = this;
     this.promise = new Promise<RemotingCommand>(capture);
     capturing = undefined;
   }
-}
 
-/** One request waiting for its response. */
-export class PendingRequest {
-  readonly table: PendingTable;
-  readonly opaque: number;
-  readonly code: number;
-  readonly timeoutMs: number;
-  /** `performance.now()` value after which the request times out. */
-  readonly deadline: number;
-  readonly signal: AbortSignal | undefined;
-  /** Receives the outcome (a {@link PromisedResponse} where a promise is wanted). */
-  readonly sink: ResponseSink;
-  /** Insertion order in the table (written by it). */
-  slotSeq = 0;
-
-  /** Create the entry and register it in `table` (and on `signal`); the outcome goes to `sink`. */
-  constructor(
-    table: PendingTable,
-    opaque: number,
-    code: number,
-    timeoutMs: number,
-    deadline: number,
-    signal: AbortSignal | undefined,
-    sink: ResponseSink,
-  ) {
-    this.table = table;
-    this.opaque = opaque;
-    this.code = code;
-    this.timeoutMs = timeoutMs;
-    this.deadline = deadline;
-    this.signal = signal;
-    this.sink = sink;
-    table.pending.set(this);
-    if (signal !== undefined && table.lastSignal !== signal) register(signal, table);
+  onResponse(response: RemotingCommand): void {
+    this.resolve(response);
   }
 
-  /** The response arrived. */
-  complete(response: RemotingCommand): void {
-    this.#detach();
-    this.sink.onResponse(response);
-  }
-
-  /** The response arrived as a scanned JSON header (see {@link ResponseSink.onTokens}). */
-  completeTokens(tokens: HeaderTokens, body: Uint8Array | undefined): void {
-    const sink = this.sink;
-    if (sink.onTokens === undefined) return this.complete(tokens.toCommand(body));
-    this.#detach();
-    sink.onTokens(tokens, body);
-  }
-
-  /** Fail with `error` (connection lost, client closed); a no-op once settled. */
-  fail(error: Error): void {
-    // Callers walk a snapshot of the table: an earlier entry's outcome may have settled this one.
-    if (this.table.pending.get(this.opaque) !== this) return;
-    this.#detach();
-    this.sink.onError(error);
-  }
-
-  /** The deadline passed; a no-op once settled. */
-  expire(): void {
-    if (this.table.pending.get(this.opaque) !== this) return;
-    this.#detach();
-    this.sink.onError(
-      new TimeoutError(
-        `no response from ${this.table.address} within ${this.timeoutMs} ms (request code ${this.code}, opaque ${this.opaque})`,
-        this.timeoutMs,
-      ),
-    );
-  }
-
-  /** The signal fired. */
-  abort(): void {
-    if (this.table.pending.get(this.opaque) !== this) return;
-    this.#detach();
-    this.sink.onError(
-      new AbortedError(
-        `request code ${this.code} to ${this.table.address} aborted`,
-        { cause: this.signal?.reason },
-      ),
-    );
-  }
-
-  #detach(): void {
-    const pending = this.table.pending;
-    if (pending.get(this.opaque) === this) pending.delete(this.opaque);
+  onError(error: Error): void {
+    this.reject(error);
   }
 }

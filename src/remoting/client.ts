@@ -20,10 +20,18 @@ import type { RemotingCommand } from "./command.ts";
 import { encodeFrame, encodeJsonRequestFrame } from "./frame.ts";
 import { type JsonFieldsWriter, writeJsonFieldsFrame } from "./json-request.ts";
 import { Channel, type ChannelHost, parseAddress, type RequestHandler } from "./_channel.ts";
-import { nextOpaque, PendingRequest, PromisedResponse, type ResponseSink } from "./_pending.ts";
+import {
+  expireEntry,
+  isPendingEntry,
+  nextOpaque,
+  PromisedResponse,
+  registerEntry,
+  type ResponseSink,
+  SinkCall,
+} from "./_pending.ts";
 
 export type { RequestHandler } from "./_channel.ts";
-export type { ResponseSink } from "./_pending.ts";
+export { PendingCall, type PendingEntry, type ResponseSink } from "./_pending.ts";
 
 /** Options of {@link RemotingClient}. */
 export interface RemotingClientOptions {
@@ -155,7 +163,9 @@ export class RemotingClient {
    * @param body body, if any
    * @param timeoutMs as {@link invoke}
    * @param signal as {@link invoke}
-   * @param sink receives the response or the error (errors as {@link invoke})
+   * @param sink receives the response or the error (errors as {@link invoke}); a
+   *   {@link PendingEntry} (used for this request only) is itself the pending entry, any other
+   *   sink gets one
    */
   invokeJsonTo(
     address: string,
@@ -206,8 +216,9 @@ export class RemotingClient {
     } catch (err) {
       return sink.onError(err instanceof Error ? err : new Error(String(err)));
     }
-    const deadline = performance.now() + timeoutMs;
-    new PendingRequest(channel, opaque, code, timeoutMs, deadline, signal, sink);
+    const deadline = deadlineIn(timeoutMs);
+    const entry = isPendingEntry(sink) ? sink : new SinkCall(sink);
+    registerEntry(entry, channel, opaque, code, timeoutMs, deadline, signal);
     if (deadline < this.#timerAt) this.#arm(deadline);
     channel.sendRange(frame, start, end);
   }
@@ -221,9 +232,9 @@ export class RemotingClient {
     timeoutMs: number,
     signal: AbortSignal | undefined,
   ): Promise<RemotingCommand> {
-    const deadline = performance.now() + timeoutMs;
+    const deadline = deadlineIn(timeoutMs);
     const sink = new PromisedResponse();
-    new PendingRequest(channel, opaque, code, timeoutMs, deadline, signal, sink);
+    registerEntry(sink, channel, opaque, code, timeoutMs, deadline, signal);
     if (deadline < this.#timerAt) this.#arm(deadline);
     channel.send(frame);
     return sink.promise;
@@ -354,7 +365,7 @@ export class RemotingClient {
     let next = Infinity;
     for (const channel of [...this.#channels.values()]) {
       for (const entry of channel.pending.values()) {
-        if (entry.deadline <= now) entry.expire();
+        if (entry.deadline <= now) expireEntry(entry);
         else if (entry.deadline < next) next = entry.deadline;
       }
     }
@@ -362,4 +373,13 @@ export class RemotingClient {
     // for its own deadline: keep that one when it is earlier.
     if (next !== Infinity && !this.#closed && next < this.#timerAt) this.#arm(next);
   }
+}
+
+/**
+ * The deadline `timeoutMs` from now on the `performance.now()` clock, rounded up to a whole
+ * millisecond: a small integer, which V8 keeps in the pending entry itself (a fraction would put
+ * a heap number beside every request in flight, copied by every scavenge).
+ */
+function deadlineIn(timeoutMs: number): number {
+  return Math.ceil(performance.now() + timeoutMs);
 }

@@ -4,6 +4,7 @@ import {
   createOffsetMessageId,
   decodeOffsetMessageId,
   decodeUniqIdTime,
+  idText,
   UniqIdGenerator,
 } from "../../src/codec/message-id.ts";
 import { loadFixture } from "../fixtures.ts";
@@ -143,7 +144,7 @@ Deno.test("offsetMsgId: IPv6, large offsets, lower case, errors", () => {
   assert.throws(() => createOffsetMessageId("1::2::3", 1, 0n), ValidationError);
 });
 
-Deno.test("UNIQ_KEY: next(now) stamps the given time; lastHead + lastCounter spell the id", () => {
+Deno.test("UNIQ_KEY: next(now) stamps the given time; lastStem + lastCounter spell the id", () => {
   for (const ip of [new Uint8Array([127, 0, 0, 1]), new Uint8Array(16).fill(0xab)]) {
     let clockReads = 0;
     const gen = new UniqIdGenerator({
@@ -162,11 +163,20 @@ Deno.test("UNIQ_KEY: next(now) stamps the given time; lastHead + lastCounter spe
       const id = ids[i];
       assert.equal(id.slice(-12, -4), expectedTime);
     }
-    // The bytes a writer copies: rebuild each id from lastHead and lastCounter right after next().
+    // The bytes a writer copies: rebuild each id from lastStem and lastCounter right after next().
     for (const now of [BASE + 7, BASE + 7, BASE + 8]) {
       const id = gen.next(now);
-      const head = new TextDecoder().decode(gen.lastHead);
-      assert.equal(head + gen.lastCounter.toString(16).toUpperCase().padStart(4, "0"), id);
+      const stem = gen.lastStem;
+      assert.equal(new TextDecoder().decode(stem.bytes), stem.text);
+      assert.equal(stem.text + gen.lastCounter.toString(16).toUpperCase().padStart(4, "0"), id);
+      assert.equal(idText(stem, gen.lastCounter), id);
+    }
+    // advance() makes the same ids as next() without their strings.
+    const twin = new UniqIdGenerator({ ip, pid: 0x4e20, hash: 0x0badcafe, clock: () => BASE });
+    const other = new UniqIdGenerator({ ip, pid: 0x4e20, hash: 0x0badcafe, clock: () => BASE });
+    for (const now of [BASE + 9, BASE + 9, BASE + 10]) {
+      twin.advance(now);
+      assert.equal(idText(twin.lastStem, twin.lastCounter), other.next(now));
     }
   }
 });

@@ -26,7 +26,12 @@ Deno.test("send header: fixture field order and values", () => {
     namespace: undefined,
     group: "fixture_group",
     maxMessageSize: 4 << 20,
-    uniqIds: { next: () => uniq } as unknown as UniqIdGenerator,
+    // A generator whose next id is the fixture's (stem + 16-bit counter, as UniqIdGenerator).
+    uniqIds: {
+      advance() {},
+      lastStem: { text: uniq.slice(0, -4), bytes: new TextEncoder().encode(uniq.slice(0, -4)) },
+      lastCounter: parseInt(uniq.slice(-4), 16),
+    } as unknown as UniqIdGenerator,
     propsParts: new PropsParts(undefined),
   });
   const h = buildSendHeader(

@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  type AttemptSink,
-  runSendLoop,
-  type SendLoopPolicy,
-  syncRetryPolicy,
-} from "../../src/producer/send-loop.ts";
+import { type AttemptSink, syncRetryPolicy } from "../../src/producer/send-loop.ts";
+import { runSendLoop, type SendLoopPolicy } from "../../src/producer/send-loop-deps.ts";
 import type { MessageQueue, SendResult } from "../../src/producer/types.ts";
 import {
   BrokerError,

@@ -1,10 +1,29 @@
 import assert from "node:assert/strict";
-import { PromisedSend, SendCall } from "../../src/producer/send-response.ts";
+import { PromisedSend, SendCall, type SendTarget } from "../../src/producer/send-response.ts";
+import type { SendResult } from "../../src/producer/types.ts";
+import { PendingSlots } from "../../src/remoting/_pending_slots.ts";
+import { registerEntry } from "../../src/remoting/_pending.ts";
 import { decodeJsonHeader } from "../../src/remoting/json-header.ts";
 import { HeaderTokens } from "../../src/remoting/_header_tokens.ts";
 
 const names = { userTopic: (t: string): string => t.replace(/^ns%/, "") };
 const mq = { topic: "ns%Orders", brokerName: "broker-a", queueId: 2 };
+const sent = { msgId: "UNIQ1" };
+
+/** A call registered as the remoting client registers it (the answer's address is the table's). */
+function call(target: SendTarget): SendCall {
+  const c = new SendCall(target);
+  registerEntry(
+    c,
+    { address: "127.0.0.1:10911", pending: new PendingSlots() },
+    1,
+    310,
+    3000,
+    0,
+    undefined,
+  );
+  return c;
+}
 
 async function settle(p: Promise<unknown>): Promise<unknown> {
   try {
@@ -39,18 +58,20 @@ Deno.test("send response read from tokens settles exactly as the decoded command
     const bytes = new TextEncoder().encode(text);
     const tokens = new HeaderTokens();
     assert.equal(tokens.scan(bytes, 0, bytes.length), true, text);
-    const viaTokens = new PromisedSend();
-    new SendCall(names, mq, "UNIQ1", "127.0.0.1:10911", viaTokens).onTokens(tokens, undefined);
-    const viaCommand = new PromisedSend();
-    new SendCall(names, mq, "UNIQ1", "127.0.0.1:10911", viaCommand)
-      .onResponse(decodeJsonHeader(bytes, 0, bytes.length, undefined));
+    const viaTokens = new PromisedSend(names, mq, sent);
+    call(viaTokens).onTokens(tokens, undefined);
+    const viaCommand = new PromisedSend(names, mq, sent);
+    call(viaCommand).onResponse(decodeJsonHeader(bytes, 0, bytes.length, undefined));
     const expected = await settle(viaCommand.promise);
     assert.deepEqual(await settle(viaTokens.promise), expected, text);
     // With the send loop's own sink instead of a promise: the same outcome, once.
     const sunk: unknown[] = [];
-    const viaSink = new SendCall(names, mq, "UNIQ1", "127.0.0.1:10911", {
-      ok: (r) => sunk.push({ value: r }),
-      fail: (e) => sunk.push(e),
+    const viaSink = call({
+      names,
+      queue: mq,
+      msgId: "UNIQ1",
+      ok: (r: SendResult | undefined) => sunk.push({ value: r }),
+      fail: (e: unknown) => sunk.push(e),
     });
     viaSink.onTokens(tokens, undefined);
     assert.equal(sunk.length, 1);

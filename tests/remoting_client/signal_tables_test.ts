@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
 import {
-  PendingRequest,
+  completeEntry,
+  expireEntry,
+  failEntry,
+  type PendingEntry,
   type PendingTable,
   PromisedResponse,
+  registerEntry,
+  type ResponseSink,
+  SinkCall,
 } from "../../src/remoting/_pending.ts";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
 import { PendingSlots } from "../../src/remoting/_pending_slots.ts";
@@ -13,13 +19,27 @@ function table(i: number): PendingTable {
 }
 
 /** A pending request awaited as a promise (as `RemotingClient.invoke` makes them). */
-function entry(t: PendingTable, opaque: number, signal: AbortSignal): PendingRequest {
-  const sink = new PromisedResponse();
-  return new PendingRequest(t, opaque, 10, 1000, performance.now() + 1000, signal, sink);
+function entry(t: PendingTable, opaque: number, signal: AbortSignal): PromisedResponse {
+  const call = new PromisedResponse();
+  registerEntry(call, t, opaque, 10, 1000, Math.ceil(performance.now() + 1000), signal);
+  return call;
 }
 
-function promiseOf(e: PendingRequest): Promise<RemotingCommand> {
-  return (e.sink as PromisedResponse).promise;
+function promiseOf(e: PromisedResponse): Promise<RemotingCommand> {
+  return e.promise;
+}
+
+/** A pending request handing its outcome to `sink` (as `RemotingClient.invokeJsonTo` does). */
+function pend(
+  t: PendingTable,
+  opaque: number,
+  deadline: number,
+  signal: AbortSignal,
+  sink: ResponseSink,
+): PendingEntry {
+  const call = new SinkCall(sink);
+  registerEntry(call, t, opaque, 10, 1000, deadline, signal);
+  return call;
 }
 
 Deno.test("signal over many tables: pruned tables re-register and still abort", async () => {
@@ -30,7 +50,14 @@ Deno.test("signal over many tables: pruned tables re-register and still abort", 
   let opaque = 0;
   for (const t of tables) {
     const e = entry(t, opaque++, signal);
-    e.complete({ code: 0, language: 0, version: 0, opaque: e.opaque, flag: 1, serializeType: 0 });
+    completeEntry(e, {
+      code: 0,
+      language: 0,
+      version: 0,
+      opaque: e.opaque,
+      flag: 1,
+      serializeType: 0,
+    });
     await promiseOf(e);
   }
   // Now one waiting request per table, under the same signal, and one under another signal.
@@ -40,7 +67,7 @@ Deno.test("signal over many tables: pruned tables re-register and still abort", 
   controller.abort(new Error("stop"));
   for (const e of waiting) {
     await assert.rejects(promiseOf(e), (err) => err instanceof AbortedError);
-    assert.equal(e.table.pending.has(e.opaque), false);
+    assert.equal(e.table!.pending.has(e.opaque), false);
   }
   assert.equal(tables[0].pending.get(untouched.opaque), untouched);
   other.abort();
@@ -55,9 +82,16 @@ Deno.test("signal: answered, failed and expired requests are not aborted later",
   const failed = entry(t, 2, controller.signal);
   const expired = entry(t, 3, controller.signal);
   const waiting = entry(t, 4, controller.signal);
-  answered.complete({ code: 0, language: 0, version: 0, opaque: 1, flag: 1, serializeType: 0 });
-  failed.fail(new Error("gone"));
-  expired.expire();
+  completeEntry(answered, {
+    code: 0,
+    language: 0,
+    version: 0,
+    opaque: 1,
+    flag: 1,
+    serializeType: 0,
+  });
+  failEntry(failed, new Error("gone"));
+  expireEntry(expired);
   controller.abort();
   assert.equal((await promiseOf(answered)).code, 0);
   await assert.rejects(promiseOf(failed), /gone/);
@@ -73,12 +107,18 @@ Deno.test("sink: every outcome reaches the sink once", () => {
   };
   const controller = new AbortController();
   const t = table(0);
-  const make = (opaque: number) =>
-    new PendingRequest(t, opaque, 10, 1000, 0, controller.signal, sink);
+  const make = (opaque: number) => pend(t, opaque, 0, controller.signal, sink);
   const answered = make(1);
-  answered.complete({ code: 0, language: 0, version: 0, opaque: 1, flag: 1, serializeType: 0 });
-  make(2).fail(new Error("gone"));
-  make(3).expire();
+  completeEntry(answered, {
+    code: 0,
+    language: 0,
+    version: 0,
+    opaque: 1,
+    flag: 1,
+    serializeType: 0,
+  });
+  failEntry(make(2), new Error("gone"));
+  expireEntry(make(3));
   make(4);
   controller.abort();
   assert.deepEqual(outcomes, ["response 1", "Error", "TimeoutError", "AbortedError"]);
@@ -89,26 +129,30 @@ Deno.test("an entry settled by its signal is not settled again by a later fail o
   const controller = new AbortController();
   const t = table(99);
   const outcomes: string[] = [];
-  const entry = new PendingRequest(
-    t,
-    7,
-    10,
-    1000,
-    performance.now() + 1000,
-    controller.signal,
-    {
-      onResponse: () => outcomes.push("response"),
-      onError: (e) => outcomes.push(e.constructor.name),
-    },
-  );
+  const entry = pend(t, 7, Math.ceil(performance.now() + 1000), controller.signal, {
+    onResponse: () => outcomes.push("response"),
+    onError: (e: Error) => outcomes.push(e.constructor.name),
+  });
   // As Channel#die or the sweep do: a snapshot taken before an earlier entry's outcome ran.
   const snapshot = t.pending.values();
   controller.abort();
   for (const e of snapshot) {
-    e.fail(new Error("connection lost"));
-    e.expire();
+    failEntry(e, new Error("connection lost"));
+    expireEntry(e);
   }
   assert.deepEqual(outcomes, ["AbortedError"]);
   assert.equal(t.pending.size, 0);
   assert.equal(entry.table, t);
+});
+
+Deno.test("a pending call is one request: registering it again throws, and its entry stays", () => {
+  const t = table(5);
+  const signal = new AbortController().signal;
+  const call = entry(t, 3, signal);
+  assert.throws(() => registerEntry(call, t, 4, 10, 1000, 0, signal), /registered once/);
+  assert.equal(t.pending.get(3), call);
+  assert.equal(t.pending.has(4), false);
+  completeEntry(call, { code: 0, language: 0, version: 0, opaque: 3, flag: 1, serializeType: 0 });
+  assert.throws(() => registerEntry(call, t, 5, 10, 1000, 0, signal), /registered once/);
+  assert.equal(t.pending.size, 0);
 });
