@@ -19,11 +19,10 @@
 import { AbortedError, type SendAttempt, SendFailedError, TimeoutError } from "../errors.ts";
 import type { MessageQueue } from "../route/message-queue.ts";
 import type { SendResult } from "./types.ts";
-import type { SendLoopDeps, SendLoopPolicy } from "./send-loop-deps.ts";
 
 export { asyncRetryPolicy, syncRetryPolicy } from "./retry-policy.ts";
 
-/** Receives one attempt's outcome (see {@link SendLoopDeps.attemptTo}); never throws. */
+/** Receives one attempt's outcome (see `SendLoopDeps.attemptTo`); never throws. */
 export interface AttemptSink<R> {
   /** The attempt produced `r`. */
   ok(r: R): void;
@@ -67,7 +66,7 @@ function captureRun(resolve: (r: never) => void, reject: (e: unknown) => void): 
 
 /**
  * One send's retry loop, as a base class: the subclass is the loop's dependencies and policy
- * (the members named as in {@link SendLoopDeps} and {@link SendLoopPolicy}) and this class keeps
+ * (the members named as in `SendLoopDeps` and `SendLoopPolicy`) and this class keeps
  * where the attempts stand, the promise of the send and the sink of its first attempt. The
  * producer's send job extends it, so a send in flight is one object here, not a job, a loop
  * state and a sink (every scavenge copies what each send in flight keeps alive).
@@ -120,7 +119,7 @@ export abstract class SendRun<R extends SendResult | undefined> implements Attem
   /**
    * Start the first attempt reporting to this run (its {@link ok} / {@link fail}) instead of a
    * promise; `now` is its start. False when it cannot (nothing started): the loop then calls
-   * {@link attempt}. See {@link SendLoopDeps.attemptTo}.
+   * {@link attempt}. See `SendLoopDeps.attemptTo`.
    */
   attemptTo(_queue: MessageQueue, _timeoutMs: number, _now: number): boolean {
     return false;
@@ -134,7 +133,7 @@ export abstract class SendRun<R extends SendResult | undefined> implements Attem
   /** Called before retrying, with why. */
   onRetry(_info: RetryInfo): void {}
 
-  /** See {@link SendLoopPolicy.wrapFinalError}. */
+  /** See `SendLoopPolicy.wrapFinalError`. */
   get wrapFinalError(): boolean {
     return true;
   }
