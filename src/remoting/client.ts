@@ -184,6 +184,10 @@ export class RemotingClient {
         new AbortedError(`request code ${code} to ${address} aborted`, { cause: signal.reason }),
       );
     }
+    const entry = isPendingEntry(sink) ? sink : new SinkCall(sink);
+    if (entry.table !== undefined) {
+      return sink.onError(new ValidationError("sink", "a pending entry serves one request"));
+    }
     let channel: Channel;
     let frame: Uint8Array;
     let start = 0;
@@ -217,7 +221,6 @@ export class RemotingClient {
       return sink.onError(err instanceof Error ? err : new Error(String(err)));
     }
     const deadline = deadlineIn(timeoutMs);
-    const entry = isPendingEntry(sink) ? sink : new SinkCall(sink);
     registerEntry(entry, channel, opaque, code, timeoutMs, deadline, signal);
     if (deadline < this.#timerAt) this.#arm(deadline);
     channel.sendRange(frame, start, end);

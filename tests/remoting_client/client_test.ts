@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { RemotingClient } from "../../src/remoting/client.ts";
-import { setOpaqueCounterForTesting } from "../../src/remoting/_pending.ts";
+import { PendingCall, setOpaqueCounterForTesting } from "../../src/remoting/_pending.ts";
+import type { HeaderTokens } from "../../src/remoting/_header_tokens.ts";
 import { FrameFlag, SerializeType } from "../../src/remoting/codes.ts";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
 import {
@@ -344,3 +345,42 @@ Deno.test("a request sent from an expiring request's sink keeps its own deadline
     await finished;
     assert.deepEqual(order, ["first expired", "retry expired"], "the retry expired first");
   }));
+
+/** A pending entry of its own, as the producer's send job is for its first attempt. */
+class OwnEntry extends PendingCall {
+  readonly outcomes: string[] = [];
+  onResponse(response: RemotingCommand): void {
+    this.outcomes.push(`response ${response.code}`);
+  }
+  override onTokens(tokens: HeaderTokens, body: Uint8Array | undefined): void {
+    this.outcomes.push(`tokens ${tokens.opaque === this.opaque}`);
+    super.onTokens(tokens, body);
+  }
+  onError(error: Error): void {
+    this.outcomes.push(error.constructor.name);
+  }
+}
+
+Deno.test("invokeJsonTo: a sink that is a pending entry waits as itself, for one request only", () =>
+  withClient(async (client, responder) => {
+    const entry = new OwnEntry();
+    client.invokeJsonTo(responder.address, 310, 0, 0, "{}", undefined, 3000, undefined, entry);
+    assert.equal(entry.table?.address, responder.address, "registered as the entry itself");
+    assert.equal(entry.requestTimeoutMs, 3000);
+    await waitFor(() => entry.outcomes.length > 1);
+    assert.deepEqual(entry.outcomes, ["tokens true", "response 0"], "the echo answers SUCCESS");
+    // A second request with the same entry fails at once (through the entry) instead of
+    // overwriting the bookkeeping of the first.
+    client.invokeJsonTo(responder.address, 310, 0, 0, "{}", undefined, 3000, undefined, entry);
+    assert.deepEqual(entry.outcomes.at(-1), "ValidationError");
+    // A timeout reaches the entry through onError.
+    const silent = new OwnEntry();
+    client.invokeJsonTo(responder.address, SILENT, 0, 0, "{}", undefined, 20, undefined, silent);
+    await waitFor(() => silent.outcomes.length > 0);
+    assert.deepEqual(silent.outcomes, ["TimeoutError"]);
+  }));
+
+async function waitFor(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(done(), "condition reached");
+}
