@@ -29,6 +29,11 @@ function promiseOf(e: PromisedResponse): Promise<RemotingCommand> {
   return e.promise;
 }
 
+/** A SUCCESS response to `opaque`. */
+function answer(opaque: number): RemotingCommand {
+  return { code: 0, language: 0, version: 0, opaque, flag: 1, serializeType: 0 };
+}
+
 /** A pending request handing its outcome to `sink` (as `RemotingClient.invokeJsonTo` does). */
 function pend(
   t: PendingTable,
@@ -50,14 +55,7 @@ Deno.test("signal over many tables: pruned tables re-register and still abort", 
   let opaque = 0;
   for (const t of tables) {
     const e = entry(t, opaque++, signal);
-    completeEntry(e, {
-      code: 0,
-      language: 0,
-      version: 0,
-      opaque: e.opaque,
-      flag: 1,
-      serializeType: 0,
-    });
+    completeEntry(e, answer(e.opaque));
     await promiseOf(e);
   }
   // Now one waiting request per table, under the same signal, and one under another signal.
@@ -82,14 +80,7 @@ Deno.test("signal: answered, failed and expired requests are not aborted later",
   const failed = entry(t, 2, controller.signal);
   const expired = entry(t, 3, controller.signal);
   const waiting = entry(t, 4, controller.signal);
-  completeEntry(answered, {
-    code: 0,
-    language: 0,
-    version: 0,
-    opaque: 1,
-    flag: 1,
-    serializeType: 0,
-  });
+  completeEntry(answered, answer(1));
   failEntry(failed, new Error("gone"));
   expireEntry(expired);
   controller.abort();
@@ -109,14 +100,7 @@ Deno.test("sink: every outcome reaches the sink once", () => {
   const t = table(0);
   const make = (opaque: number) => pend(t, opaque, 0, controller.signal, sink);
   const answered = make(1);
-  completeEntry(answered, {
-    code: 0,
-    language: 0,
-    version: 0,
-    opaque: 1,
-    flag: 1,
-    serializeType: 0,
-  });
+  completeEntry(answered, answer(1));
   failEntry(make(2), new Error("gone"));
   expireEntry(make(3));
   make(4);
@@ -152,7 +136,7 @@ Deno.test("a pending call is one request: registering it again throws, and its e
   assert.throws(() => registerEntry(call, t, 4, 10, 1000, 0, signal), /registered once/);
   assert.equal(t.pending.get(3), call);
   assert.equal(t.pending.has(4), false);
-  completeEntry(call, { code: 0, language: 0, version: 0, opaque: 3, flag: 1, serializeType: 0 });
+  completeEntry(call, answer(3));
   assert.throws(() => registerEntry(call, t, 5, 10, 1000, 0, signal), /registered once/);
   assert.equal(t.pending.size, 0);
 });
