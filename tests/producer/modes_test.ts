@@ -194,6 +194,24 @@ Deno.test("hooks: checkForbidden refuses, before/after see context and result", 
   });
 });
 
+Deno.test("hooks: msgType is Delay_Msg, Trans_Msg_Half or Normal_Msg (batches) as in Java", async () => {
+  const types: string[] = [];
+  await withProducer(async (p) => {
+    await p.send({ topic: TOPIC, body: "d", delayTimeLevel: 2 });
+    await p.send({ topic: TOPIC, body: "s", properties: { __STARTDELIVERTIME: "1" } });
+    await p.send({ topic: TOPIC, body: "t", transactionPrepared: true });
+    await p.sendBatch([{ topic: TOPIC, body: "b1" }, { topic: TOPIC, body: "b2" }]);
+    await p.send({ topic: TOPIC, body: "n", tags: "plain" });
+    assert.deepEqual(types, [
+      "Delay_Msg",
+      "Delay_Msg",
+      "Trans_Msg_Half",
+      "Normal_Msg",
+      "Normal_Msg",
+    ]);
+  }, { hooks: { sendMessageBefore: (ctx) => void types.push(ctx.msgType) } });
+});
+
 Deno.test("large bodies are compressed through the default (pooled) codec", async () => {
   await withProducer(async (p, c) => {
     const text = "x".repeat(100) + Array.from({ length: 20_000 }, (_, i) => `line ${i}\n`).join("");
