@@ -1,8 +1,8 @@
 /**
- * One send as one object: its retry loop, the loop's dependencies and policy, the target of its
- * first attempt and (for a single message) the bookkeeping of its end, so a send in flight keeps
- * one job alive instead of a handful of objects. What sends share lives in a profile per kind of
- * send.
+ * One send as one object: its retry loop, the loop's dependencies and policy, the pending entry
+ * of its first request and (for a single message) the bookkeeping of its end, so a send in flight
+ * keeps one job alive instead of a handful of objects. What sends share lives in a profile per
+ * kind of send.
  *
  * @module
  */

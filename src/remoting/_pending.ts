@@ -181,8 +181,13 @@ function waiting(entry: PendingEntry): boolean {
   return entry.table !== undefined && entry.table.pending.get(entry.opaque) === entry;
 }
 
+/** Take a waiting `entry` out of its table. */
+function remove(entry: PendingEntry): void {
+  entry.table!.pending.delete(entry.opaque);
+}
+
 function detach(entry: PendingEntry): void {
-  if (waiting(entry)) entry.table!.pending.delete(entry.opaque);
+  if (waiting(entry)) remove(entry);
 }
 
 /** The response of `entry` arrived. */
@@ -205,14 +210,14 @@ export function completeEntryTokens(
 export function failEntry(entry: PendingEntry, error: Error): void {
   // Callers walk a snapshot of the table: an earlier entry's outcome may have settled this one.
   if (!waiting(entry)) return;
-  detach(entry);
+  remove(entry);
   entry.onError(error);
 }
 
 /** The deadline of `entry` passed; a no-op once settled. */
 export function expireEntry(entry: PendingEntry): void {
   if (!waiting(entry)) return;
-  detach(entry);
+  remove(entry);
   entry.onError(
     new TimeoutError(
       `no response from ${
@@ -226,7 +231,7 @@ export function expireEntry(entry: PendingEntry): void {
 /** The signal of `entry` fired; a no-op once settled. */
 export function abortEntry(entry: PendingEntry): void {
   if (!waiting(entry)) return;
-  detach(entry);
+  remove(entry);
   entry.onError(
     new AbortedError(
       `request code ${entry.code} to ${entry.table!.address} aborted`,
