@@ -114,3 +114,5 @@ export type {
   TlsOptions,
   Transport,
 } from "./src/transport/types.ts";
+export { consoleSink, createLogger, silentLogger } from "./src/log/logger.ts";
+export type { LogEntry, Logger, LoggerOptions, LogLevel, LogSink } from "./src/log/logger.ts";
