@@ -116,3 +116,9 @@ export type {
 } from "./src/transport/types.ts";
 export { consoleSink, createLogger, silentLogger } from "./src/log/logger.ts";
 export type { LogEntry, Logger, LoggerOptions, LogLevel, LogSink } from "./src/log/logger.ts";
+export {
+  hashQueueIndex,
+  javaHashCode,
+  javaStringHashCode,
+  selectMessageQueueByHash,
+} from "./src/route/select-by-hash.ts";
