@@ -9,7 +9,7 @@ import { createRelay, type Relay } from "../../src/relay/app.ts";
 import type { RelayOptions } from "../../src/relay/options.ts";
 import { serveRelay } from "../../src/relay/serve-deno.ts";
 import type { RelayServer } from "../../src/relay/types.ts";
-import { startCluster, type TestCluster } from "../../src/testing/mod.ts";
+import { type ClusterOptions, startCluster, type TestCluster } from "../../src/testing/mod.ts";
 
 /** What a relay test gets. */
 export interface RelayFixture {
@@ -26,6 +26,7 @@ export interface WithRelayOptions {
   relay?: Partial<RelayOptions>;
   producer?: Partial<ProducerOptions>;
   topics?: string[];
+  cluster?: Partial<ClusterOptions>;
 }
 
 let groups = 0;
@@ -41,7 +42,11 @@ export async function withRelay(
   options: WithRelayOptions = {},
 ): Promise<void> {
   const topics = options.topics ?? ["RelayTopic"];
-  const cluster = await startCluster({ brokers: 2, topics: topics.map((name) => ({ name })) });
+  const cluster = await startCluster({
+    brokers: 2,
+    topics: topics.map((name) => ({ name })),
+    ...options.cluster,
+  });
   const producer = new Producer({
     nameServer: cluster.namesrvAddr,
     group: `relay_test_${++groups}`,
@@ -82,4 +87,19 @@ export function json(body: unknown, headers: Record<string, string> = {}): Reque
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
   };
+}
+
+/**
+ * Wait until `cond()` holds, checking every 10 ms, for at most `timeoutMs` (then throw).
+ *
+ * @param cond the condition
+ * @param what what is awaited (for the error)
+ * @param timeoutMs bound that catches a hang
+ */
+export async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
