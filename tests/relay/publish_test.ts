@@ -34,10 +34,13 @@ const dec = new TextDecoder();
 
 Deno.test("relay: base64 bodies arrive as bytes; a raw body takes X-RocketMQ-* headers", async () => {
   await withRelay(async ({ call, cluster }) => {
-    const b64 = await call("/v1/topics/RelayTopic/messages", json({
-      body: btoa(String.fromCharCode(0, 1, 254, 255)),
-      encoding: "base64",
-    }));
+    const b64 = await call(
+      "/v1/topics/RelayTopic/messages",
+      json({
+        body: btoa(String.fromCharCode(0, 1, 254, 255)),
+        encoding: "base64",
+      }),
+    );
     assert.equal(b64.status, 200);
     await b64.body?.cancel();
     const raw = await call("/v1/topics/RelayTopic/messages", {
@@ -90,9 +93,9 @@ Deno.test("relay: an array answers 207 in request order; plain entries go out as
     assert.equal(all.length, 8);
     for (const m of all) assert.ok(ids.has(m.properties.get("UNIQ_KEY")));
     // one batch: every message in one queue with consecutive offsets
-    const queues = new Set(body.successes.map((s: { queueId: number; brokerName: string }) =>
-      s.brokerName + s.queueId
-    ));
+    const queues = new Set(
+      body.successes.map((s: { queueId: number; brokerName: string }) => s.brokerName + s.queueId),
+    );
     assert.equal(queues.size, 1);
     const offsets = body.successes.map((s: { queueOffset: number }) => s.queueOffset);
     assert.deepEqual(offsets, offsets.map((_: number, i: number) => offsets[0] + i));
@@ -120,12 +123,15 @@ Deno.test("relay: arrays are split into batches under maxBatchBytes", async () =
 
 Deno.test("relay: sharding keys pick the hash queue, deliverAt and delayLevel go one by one", async () => {
   await withRelay(async ({ call, cluster }) => {
-    const res = await call("/v1/topics/RelayTopic/messages", json([
-      { body: "s1", shardingKey: "order-42" },
-      { body: "s2", shardingKey: "order-42" },
-      { body: "t1", deliverAt: 1767225600000 },
-      { body: "d1", delayLevel: 2 },
-    ]));
+    const res = await call(
+      "/v1/topics/RelayTopic/messages",
+      json([
+        { body: "s1", shardingKey: "order-42" },
+        { body: "s2", shardingKey: "order-42" },
+        { body: "t1", deliverAt: 1767225600000 },
+        { body: "d1", delayLevel: 2 },
+      ]),
+    );
     assert.equal(res.status, 207);
     const body = await res.json();
     assert.equal(body.successes.length, 4, JSON.stringify(body.failures));
@@ -154,10 +160,13 @@ Deno.test("relay: a sharding key through the publish function matches Java's que
 
 Deno.test("relay: ?async=true answers 202 at once and the message still arrives", async () => {
   await withRelay(async ({ call, cluster }) => {
-    const res = await call("/v1/topics/RelayTopic/messages?async=true", json([
-      { body: "a1" },
-      { body: "a2" },
-    ]));
+    const res = await call(
+      "/v1/topics/RelayTopic/messages?async=true",
+      json([
+        { body: "a1" },
+        { body: "a2" },
+      ]),
+    );
     assert.equal(res.status, 202);
     assert.deepEqual(await res.json(), { accepted: 2, failures: [] });
     const end = Date.now() + 10_000;
