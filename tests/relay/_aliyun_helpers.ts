@@ -7,7 +7,7 @@
 
 import { createHash, createHmac } from "node:crypto";
 import { Hono } from "hono";
-import { aliyunRoutes, type AliyunRouteOptions } from "../../src/relay/aliyun/mod.ts";
+import { type AliyunRouteOptions, aliyunRoutes } from "../../src/relay/aliyun/mod.ts";
 import type { RelayPublish } from "../../src/relay/types.ts";
 import { Producer } from "../../src/producer/producer.ts";
 import { selectMessageQueueByHash } from "../../src/route/select-by-hash.ts";
@@ -65,7 +65,10 @@ export async function withServedRoute(
   try {
     await producer.start();
     const app = new Hono();
-    app.route("/", aliyunRoutes({ keys: { [AK]: SK }, publish: producerPublish(producer), ...options }));
+    app.route(
+      "/",
+      aliyunRoutes({ keys: { [AK]: SK }, publish: producerPublish(producer), ...options }),
+    );
     server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
     await fn({ url: `http://127.0.0.1:${server.addr.port}`, cluster });
   } finally {
@@ -114,9 +117,7 @@ export function signedRequest(init: SignedRequestInit): { path: string; init: Re
     : init.body;
   const headers: Record<string, string> = { ...init.headers };
   const contentType = init.contentType === undefined ? "text/xml;charset=utf-8" : init.contentType;
-  const contentMd5 = init.contentMd5 === undefined
-    ? btoa(md5Hex(body))
-    : init.contentMd5;
+  const contentMd5 = init.contentMd5 === undefined ? btoa(md5Hex(body)) : init.contentMd5;
   const date = init.date ?? new Date().toUTCString();
   const version = init.version === undefined ? "2015-06-06" : init.version;
   if (contentType !== null) headers["content-type"] = contentType;

@@ -79,7 +79,9 @@ Deno.test("aliyun sdk: an instance id becomes the namespace", async () => {
 Deno.test("aliyun sdk: a wrong secret is SignatureDoesNotMatch", async () => {
   await withServedRoute([TOPIC], async ({ url, cluster }) => {
     const client = new sdk.MQClient(url, AK, "not-the-secret");
-    await assert.rejects(client.getProducer("", TOPIC).publishMessage("x"), { Code: "SignatureDoesNotMatch" });
+    await assert.rejects(client.getProducer("", TOPIC).publishMessage("x"), {
+      Code: "SignatureDoesNotMatch",
+    });
     assert.equal(cluster.broker("broker-a").messages(TOPIC).length, 0);
   });
 });

@@ -29,7 +29,7 @@
  * @module
  */
 
-import { RelayHttpError, toRelayHttpError } from "../errors.ts";
+import { type RelayHttpError, toRelayHttpError } from "../errors.ts";
 
 /** HTTP statuses of the Aliyun-compatible route's errors. */
 export type AliyunErrorStatus = 400 | 403 | 404 | 408 | 413 | 429 | 500 | 501 | 503 | 504;

@@ -35,7 +35,7 @@
  * @module
  */
 
-export { aliyunRoutes, type AliyunRouteOptions, MQ_API_VERSION } from "./routes.ts";
+export { type AliyunRouteOptions, aliyunRoutes, MQ_API_VERSION } from "./routes.ts";
 export { AliyunError, type AliyunErrorStatus, toAliyunError } from "./_errors.ts";
 export {
   type MappedPublish,
@@ -56,5 +56,12 @@ export {
   toBase64,
   verifySignature,
 } from "./signature.ts";
-export { errorXml, escapeXml, messageXml, MQ_XML_NAMESPACE, parsePublishXml, type PublishXml } from "./xml.ts";
+export {
+  errorXml,
+  escapeXml,
+  messageXml,
+  MQ_XML_NAMESPACE,
+  parsePublishXml,
+  type PublishXml,
+} from "./xml.ts";
 export type { RelayPublish } from "../types.ts";

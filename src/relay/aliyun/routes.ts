@@ -20,7 +20,12 @@ import { silentLogger } from "../../log/logger.ts";
 import type { RelayPublish } from "../types.ts";
 import { AliyunError, invalidArgument, toAliyunError } from "./_errors.ts";
 import { parseProperties, toMessage } from "./properties.ts";
-import { fromBase64, parseAuthorization, type SignedRequestParts, verifySignature } from "./signature.ts";
+import {
+  fromBase64,
+  parseAuthorization,
+  type SignedRequestParts,
+  verifySignature,
+} from "./signature.ts";
 import { errorXml, messageXml, parsePublishXml } from "./xml.ts";
 
 /** Options of {@link aliyunRoutes}. */
@@ -218,7 +223,11 @@ function resourceOf(url: string): string {
 
 function checkVersion(version: string | null): void {
   if (version === null) {
-    throw new AliyunError(400, "MissingVersionHeader", `x-mq-version ${MQ_API_VERSION} is required`);
+    throw new AliyunError(
+      400,
+      "MissingVersionHeader",
+      `x-mq-version ${MQ_API_VERSION} is required`,
+    );
   }
   if (version !== MQ_API_VERSION) {
     throw new AliyunError(

@@ -102,18 +102,22 @@ export function parsePublishXml(text: string): PublishXml {
  * @returns the escaped text
  */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"'\x00-\x08\x0B\x0C\x0E-\x1F]/g, (c) =>
-    c === "&"
-      ? "&amp;"
-      : c === "<"
-      ? "&lt;"
-      : c === ">"
-      ? "&gt;"
-      : c === '"'
-      ? "&quot;"
-      : c === "'"
-      ? "&apos;"
-      : "\uFFFD");
+  return text.replace(
+    // deno-lint-ignore no-control-regex -- matching the C0 controls XML 1.0 forbids is the point
+    /[&<>"'\x00-\x08\x0B\x0C\x0E-\x1F]/g,
+    (c) =>
+      c === "&"
+        ? "&amp;"
+        : c === "<"
+        ? "&lt;"
+        : c === ">"
+        ? "&gt;"
+        : c === '"'
+        ? "&quot;"
+        : c === "'"
+        ? "&apos;"
+        : "\uFFFD",
+  );
 }
 
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
@@ -141,9 +145,9 @@ export function messageXml(messageId: string, bodyMd5: string): string {
  * @returns the XML document
  */
 export function errorXml(code: string, message: string, requestId: string, hostId: string): string {
-  return `${DECLARATION}<Error xmlns="${MQ_XML_NAMESPACE}"><Code>${escapeXml(code)}</Code><Message>${
-    escapeXml(message)
-  }</Message><RequestId>${escapeXml(requestId)}</RequestId><HostId>${
-    escapeXml(hostId)
-  }</HostId></Error>`;
+  return `${DECLARATION}<Error xmlns="${MQ_XML_NAMESPACE}"><Code>${
+    escapeXml(code)
+  }</Code><Message>${escapeXml(message)}</Message><RequestId>${
+    escapeXml(requestId)
+  }</RequestId><HostId>${escapeXml(hostId)}</HostId></Error>`;
 }
