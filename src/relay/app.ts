@@ -11,6 +11,7 @@ import { HTTPException } from "hono/http-exception";
 import { requestId, type RequestIdVariables } from "hono/request-id";
 import { routePath } from "hono/route";
 import { Admission } from "./admission.ts";
+import { aliyunRoutes } from "./aliyun/mod.ts";
 import { RelayAuth } from "./auth.ts";
 import { bodySizeLimit } from "./body.ts";
 import { type RelayErrorStatus, RelayHttpError, toRelayHttpError } from "./errors.ts";
@@ -18,6 +19,7 @@ import { IdempotencyStore } from "./idempotency.ts";
 import { RelayMetrics } from "./metrics.ts";
 import { type RelayOptions, resolveRelayOptions } from "./options.ts";
 import { RelayPublisher } from "./publisher.ts";
+import { STATUS_PAGE_CSP, statusPageHtml } from "./status-page.ts";
 import { nativeRoutes } from "./routes-native.ts";
 import type { RelayPublish, RelayStatus } from "./types.ts";
 import { opsRoutes, relayReady, relayStatus } from "./routes-ops.ts";
@@ -120,6 +122,25 @@ export function createRelay(options: RelayOptions): Relay {
   app.use("*", (c, next) => c.req.path.startsWith("/v1/") ? next() : limitOthers(c, next));
   app.route("/", nativeRoutes({ options: o, admission, metrics, auth, publisher, idempotency }));
   app.route("/", opsRoutes({ ready, status, metrics }));
+  if (o.aliyunKeys !== undefined) {
+    app.route(
+      "/",
+      aliyunRoutes({
+        keys: o.aliyunKeys,
+        publish: publisher.publishFor("aliyun"),
+        now: o.now,
+        logger: o.logger,
+        maxBodyBytes: o.limits.maxRequestBytes,
+      }),
+    );
+  }
+  if (o.statusPage) {
+    app.get("/", (c) => {
+      c.header("content-security-policy", STATUS_PAGE_CSP);
+      c.header("cache-control", "no-store");
+      return c.html(statusPageHtml());
+    });
+  }
   app.notFound((c) => c.json(NOT_FOUND.toBody(), 404));
   app.onError((err, c) => {
     let e: RelayHttpError;
