@@ -8,7 +8,7 @@
 
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { requestId, type RequestIdVariables } from "hono/request-id";
+import { requestId } from "hono/request-id";
 import { routePath } from "hono/route";
 import { Admission } from "./admission.ts";
 import { aliyunRoutes } from "./aliyun/mod.ts";
@@ -25,7 +25,7 @@ import type { RelayPublish, RelayStatus } from "./types.ts";
 import { opsRoutes, relayReady, relayStatus } from "./routes-ops.ts";
 
 /** Hono environment of the relay's app: the request id middleware's variable. */
-export type RelayEnv = { Variables: RequestIdVariables };
+export type RelayEnv = { Variables: { requestId: string } };
 
 /** A relay: the Hono app and its lifecycle. */
 export interface Relay {
