@@ -12,6 +12,8 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+// MD5 is not in WebCrypto. @noble/hashes is maintained, audited, dependency-free ESM that runs on
+// Deno, Bun, Node and workerd (js-md5 and spark-md5 are older CommonJS with no release in years).
 import { md5 } from "@noble/hashes/legacy.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { ValidationError } from "../../errors.ts";
