@@ -20,7 +20,7 @@ import { ValidationError } from "../../errors.ts";
 import type { Logger } from "../../log/logger.ts";
 import { silentLogger } from "../../log/logger.ts";
 import type { RelayPublish } from "../types.ts";
-import { AliyunError, invalidArgument, toAliyunError } from "./_errors.ts";
+import { AliyunError, badRequest, toAliyunError } from "./_errors.ts";
 import { parseProperties, toMessage } from "./properties.ts";
 import {
   fromBase64,
@@ -161,7 +161,7 @@ async function handlePublish(c: Context, route: RouteState): Promise<Response> {
 async function authenticate(req: Request, headers: Headers, route: RouteState): Promise<void> {
   const authorization = headers.get("authorization");
   if (authorization === null) {
-    throw new AliyunError(403, "AccessDenied", "the Authorization header is missing");
+    throw badRequest("MissingAuthorizationHeader", "the Authorization header is missing");
   }
   const auth = parseAuthorization(authorization);
   if (auth === undefined) {
@@ -176,8 +176,9 @@ async function authenticate(req: Request, headers: Headers, route: RouteState): 
     throw new AliyunError(403, "InvalidAccessKeyId", "the AccessKeyId is not known to the relay");
   }
   const date = headers.get("date");
-  const at = date !== null && RFC1123.test(date) ? Date.parse(date) : NaN;
-  if (date === null || Number.isNaN(at)) {
+  if (date === null) throw badRequest("MissingDateHeader", "the Date header is missing");
+  const at = RFC1123.test(date) ? Date.parse(date) : NaN;
+  if (Number.isNaN(at)) {
     throw new AliyunError(
       400,
       "InvalidDateHeader",
@@ -261,14 +262,17 @@ function checkContentType(header: string | null): void {
   if (header === null) return;
   const [media, ...params] = header.split(";").map((s) => s.trim());
   if (!XML_MEDIA_TYPES.has(media.toLowerCase())) {
-    throw invalidArgument(`Content-Type must be text/xml, got "${header}"`);
+    throw badRequest("InvalidContentType", `Content-Type must be text/xml, got "${header}"`);
   }
   for (const p of params) {
     const eq = p.indexOf("=");
     if (eq < 0 || p.slice(0, eq).trim().toLowerCase() !== "charset") continue;
     const charset = p.slice(eq + 1).trim().replace(/^"|"$/g, "").toLowerCase();
     if (charset !== "utf-8" && charset !== "utf8") {
-      throw invalidArgument(`Content-Type charset must be UTF-8, got "${charset}"`);
+      throw badRequest(
+        "InvalidContentType",
+        `Content-Type charset must be UTF-8, got "${charset}"`,
+      );
     }
   }
 }
@@ -277,7 +281,7 @@ function decodeUtf8(body: Uint8Array): string {
   try {
     return utf8.decode(body);
   } catch {
-    throw invalidArgument("the request body is not valid UTF-8");
+    throw badRequest("MalformedXML", "the request body is not valid UTF-8");
   }
 }
 
@@ -285,10 +289,12 @@ function decodeUtf8(body: Uint8Array): string {
 function instanceId(c: Context): string | undefined {
   const query = new URL(c.req.url).searchParams;
   for (const name of query.keys()) {
-    if (name !== "ns") throw invalidArgument(`unknown query parameter "${name}"`);
+    if (name !== "ns") throw badRequest("InvalidQueryString", `unknown query parameter "${name}"`);
   }
   const all = query.getAll("ns");
-  if (all.length > 1) throw invalidArgument("the ns query parameter is given more than once");
+  if (all.length > 1) {
+    throw badRequest("InvalidQueryString", "the ns query parameter is given more than once");
+  }
   return all[0] === undefined || all[0] === "" ? undefined : all[0];
 }
 
