@@ -117,3 +117,37 @@ export interface RelayStatus {
   /** Newest first, at most 20. */
   recentErrors: RelayRecentError[];
 }
+
+/** Where a serve helper listens. */
+export interface RelayServeOptions {
+  /** Interface to bind; default `127.0.0.1`. */
+  hostname?: string;
+  /** Port; default 8080; 0 picks a free one. */
+  port?: number;
+}
+
+/** A relay on a socket, as the `serve-*.ts` helpers return it. */
+export interface RelayServer {
+  /** `http://<host>:<port>` (IPv6 hosts in brackets). */
+  readonly url: string;
+  /** The bound host. */
+  readonly hostname: string;
+  /** The bound port. */
+  readonly port: number;
+  /**
+   * Graceful stop: stop accepting connections, let open requests finish, drain in-flight sends,
+   * shut the producer down (`relay.shutdown()`). Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * `http://host:port`, with brackets around an IPv6 host.
+ *
+ * @param hostname bound host
+ * @param port bound port
+ * @returns the URL
+ */
+export function relayUrl(hostname: string, port: number): string {
+  return `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
+}
