@@ -323,8 +323,40 @@ function answerError(
   } else {
     route.log.info(`publish refused: ${error.message}`, fields);
   }
+  return aliyunErrorResponse(error, c.req.raw, requestId);
+}
+
+/**
+ * The SDKs' XML error answer for any error, for a host app whose own middleware refuses a request
+ * on the Aliyun path (a body limit, an overload): the SDKs only recognise an error in this form
+ * (the Node SDK resolves a JSON 413 as if it were a success).
+ *
+ * @example Answer Aliyun-style from the host app's error handler
+ * ```ts
+ * import { Hono } from "hono";
+ * import { aliyunErrorResponse } from "@rocketmq-edge/client/relay";
+ *
+ * const app = new Hono();
+ * app.onError((err, c) =>
+ *   c.req.path.startsWith("/topics/")
+ *     ? aliyunErrorResponse(err, c.req.raw)
+ *     : c.json({ error: "internal" }, 500)
+ * );
+ * ```
+ *
+ * @param error what was thrown (mapped with {@link toAliyunError})
+ * @param request the request being answered (its host becomes `HostId`)
+ * @param requestId the request id (default a new one)
+ * @returns the `text/xml` error response
+ */
+export function aliyunErrorResponse(
+  error: unknown,
+  request: Request,
+  requestId: string = newRequestId(),
+): Response {
+  const e = toAliyunError(error);
   const headers = responseHeaders(requestId);
-  if (error.retryAfterSec !== undefined) headers["retry-after"] = String(error.retryAfterSec);
-  const host = new URL(c.req.url).host;
-  return c.body(errorXml(error.code, error.message, requestId, host), error.status, headers);
+  if (e.retryAfterSec !== undefined) headers["retry-after"] = String(e.retryAfterSec);
+  const host = new URL(request.url).host;
+  return new Response(errorXml(e.code, e.message, requestId, host), { status: e.status, headers });
 }
