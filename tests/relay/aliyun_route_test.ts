@@ -90,6 +90,17 @@ Deno.test("aliyun route: every SDK's body, content type and Content-MD5 style is
         "kg",
         "6",
       ],
+      [
+        {
+          resource: PATH,
+          body: GO_BODY.replace("3|", "7|"),
+          contentMd5: md5Hex(GO_BODY.replace("3|", "7|")).toUpperCase(),
+        },
+        'go "body"',
+        "TagG",
+        "kg",
+        "7",
+      ],
     ];
     for (const [init, body, tag, keys, p] of cases) {
       const res = await post(url, init);

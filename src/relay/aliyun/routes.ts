@@ -32,7 +32,7 @@ import { errorXml, messageXml, parsePublishXml } from "./xml.ts";
 
 /** Options of {@link aliyunRoutes}. */
 export interface AliyunRouteOptions {
-  /** AccessKeyId → AccessKeySecret of the callers allowed to publish. */
+  /** AccessKeyId → AccessKeySecret of the callers allowed to publish (empty: every request is refused). */
   keys: Record<string, string>;
   /** Sends a message (the relay core's publish: limits, metrics, producer). */
   publish: RelayPublish;
