@@ -11,7 +11,7 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { routePath } from "hono/route";
 import { Admission } from "./admission.ts";
-import { aliyunRoutes } from "./aliyun/mod.ts";
+import { aliyunErrorResponse, aliyunRoutes } from "./aliyun/mod.ts";
 import { RelayAuth } from "./auth.ts";
 import { bodySizeLimit } from "./body.ts";
 import { type RelayErrorStatus, RelayHttpError, toRelayHttpError } from "./errors.ts";
@@ -159,6 +159,10 @@ export function createRelay(options: RelayOptions): Relay {
         path: c.req.path,
         error: err instanceof Error ? (err.stack ?? err.message) : String(err),
       });
+    }
+    // The Aliyun SDKs recognise only their XML errors (the Node SDK takes a JSON 413 as success).
+    if (o.aliyunKeys !== undefined && c.req.path.startsWith("/topics/")) {
+      return aliyunErrorResponse(e, c.req.raw, c.get("requestId"));
     }
     if (e.retryAfterSec !== undefined) c.header("retry-after", String(e.retryAfterSec));
     return c.json(e.toBody(), e.status);
