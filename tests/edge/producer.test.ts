@@ -47,7 +47,9 @@ function text(m: StoredMessage): string {
   return new TextDecoder().decode((m.sysFlag & 1) !== 0 ? inflateSync(m.body) : m.body);
 }
 
-function results(answer: JobAnswer): NonNullable<Extract<JobAnswer["outcomes"][number], { ok: true }>["result"]>[] {
+function results(
+  answer: JobAnswer,
+): NonNullable<Extract<JobAnswer["outcomes"][number], { ok: true }>["result"]>[] {
   return answer.outcomes.map((o, i) => {
     assert.ok(o.ok, `outcome ${i}: ${JSON.stringify(o)}`);
     assert.ok(o.result, `outcome ${i} has no SendResult`);
@@ -60,7 +62,13 @@ test("per request: send, compressed body, batch and one-way arrive intact", asyn
   const sent = await post("/request", {
     op: "send",
     messages: [
-      { topic: TOPIC, body: "hello from workerd", tags: "TagA", keys: ["k1", "k2"], properties: { origin: "worker", n: "1" } },
+      {
+        topic: TOPIC,
+        body: "hello from workerd",
+        tags: "TagA",
+        keys: ["k1", "k2"],
+        properties: { origin: "worker", n: "1" },
+      },
       { topic: TOPIC, body: "edge-compressible-", repeat: 400, tags: "Big" },
       // Over the codec's worker offload threshold (32 KiB): no Web Workers here, so inline.
       { topic: TOPIC, body: "0123456789abcdef", repeat: 5000 },
@@ -102,16 +110,25 @@ test("per request: send, compressed body, batch and one-way arrive intact", asyn
   });
   assert.deepEqual(oneway.outcomes, [{ ok: true }]);
   // One-way: nothing answers; wait (bounded) until the broker stored it.
-  for (let i = 0; i < 200 && cluster.brokers.reduce((n, br) => n + br.storedCount, 0) === before; i++) {
+  for (
+    let i = 0;
+    i < 200 && cluster.brokers.reduce((n, br) => n + br.storedCount, 0) === before;
+    i++
+  ) {
     await new Promise((r) => setTimeout(r, 25));
   }
-  const ow = cluster.brokers.flatMap((br) => br.messages(TOPIC)).find((x) => text(x) === "one-way from workerd");
+  const ow = cluster.brokers.flatMap((br) => br.messages(TOPIC)).find((x) =>
+    text(x) === "one-way from workerd"
+  );
   assert.ok(ow, "the one-way message was stored");
   assert.equal(ow.properties.get("TAGS"), "OW");
 });
 
 test("a Durable Object creates its producer once and reuses it across requests", async () => {
-  const first = await post("/object/reuse", { op: "send", messages: [{ topic: TOPIC, body: "r1" }] });
+  const first = await post("/object/reuse", {
+    op: "send",
+    messages: [{ topic: TOPIC, body: "r1" }],
+  });
   const second = await post("/object/reuse", {
     op: "send",
     messages: [{ topic: TOPIC, body: "r2" }, { topic: TOPIC, body: "r3" }],
@@ -123,7 +140,10 @@ test("a Durable Object creates its producer once and reuses it across requests",
 });
 
 test("a broker stopped mid-run: the Worker's sends fail over to the other broker", async () => {
-  const job: Job = { op: "send", messages: [0, 1, 2, 3].map((i) => ({ topic: "EdgeFaults", body: `s${i}` })) };
+  const job: Job = {
+    op: "send",
+    messages: [0, 1, 2, 3].map((i) => ({ topic: "EdgeFaults", body: `s${i}` })),
+  };
   const warm = results(await post("/object/stop", job));
   assert.ok(warm.some((r) => r.queue.brokerName === "broker-a"), "broker-a took sends before");
   const a = cluster.broker("broker-a");
@@ -142,7 +162,10 @@ test("a broker stopped mid-run: the Worker's sends fail over to the other broker
 });
 
 test("the cluster drops every connection: the Worker reconnects", async () => {
-  const job: Job = { op: "send", messages: [0, 1, 2, 3].map((i) => ({ topic: "EdgeFaults", body: `d${i}` })) };
+  const job: Job = {
+    op: "send",
+    messages: [0, 1, 2, 3].map((i) => ({ topic: "EdgeFaults", body: `d${i}` })),
+  };
   results(await post("/object/drop", job));
   for (let round = 0; round < 3; round++) {
     cluster.brokers.forEach((b) => b.dropConnections());
@@ -153,7 +176,10 @@ test("the cluster drops every connection: the Worker reconnects", async () => {
 });
 
 test("blackholed brokers: every send settles by its budget, and sending resumes after", async () => {
-  const job: Job = { op: "send", messages: [0, 1, 2].map((i) => ({ topic: "EdgeFaults", body: `h${i}` })) };
+  const job: Job = {
+    op: "send",
+    messages: [0, 1, 2].map((i) => ({ topic: "EdgeFaults", body: `h${i}` })),
+  };
   results(await post("/object/hole", job));
   cluster.brokers.forEach((b) => b.blackhole(true));
   try {
@@ -205,7 +231,10 @@ test("an older compatibility date without nodejs_compat: no node:* modules, no t
       HANG_MS,
       "POST /object/bare (no nodejs_compat)",
     );
-    assert.deepEqual(results(batch)[0].msgId.split(",").map((id) => text(stored(id))), ["x0", "x1"]);
+    assert.deepEqual(results(batch)[0].msgId.split(",").map((id) => text(stored(id))), [
+      "x0",
+      "x1",
+    ]);
   } finally {
     await bare.close();
   }
