@@ -18,7 +18,9 @@
 import * as esbuild from "esbuild";
 
 /** Entry points the package build writes, relative to the repository root. */
-export const WORKER_BUNDLES: readonly { entry: string; outfile: string }[] = [];
+export const WORKER_BUNDLES: readonly { entry: string; outfile: string }[] = [
+  { entry: "src/relay/cloudflare.ts", outfile: "dist/cloudflare/relay.js" },
+];
 
 const ROOT = new URL("../", import.meta.url);
 

@@ -29,6 +29,8 @@ export interface WorkerOptions {
 /** A Worker running in workerd. */
 export interface RunningWorker {
   mf: Miniflare;
+  /** `dispatchFetch` with the platform's `Request`/`Response` types. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   /** POST `body` as JSON to `path`; the parsed JSON answer (throws on a non-2xx status). */
   post<T>(path: string, body: unknown): Promise<T>;
   close(): Promise<void>;
@@ -60,10 +62,16 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     durableObjects: options.durableObjects,
   });
   await mf.ready;
+  // Miniflare's types are undici's; the objects are the same at run time.
+  const dispatch = mf.dispatchFetch.bind(mf) as unknown as (
+    url: string,
+    init?: RequestInit,
+  ) => Promise<Response>;
   return {
     mf,
+    fetch: (path, init) => dispatch(`http://worker${path}`, init),
     async post<T>(path: string, body: unknown): Promise<T> {
-      const res = await mf.dispatchFetch(`http://worker${path}`, {
+      const res = await dispatch(`http://worker${path}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
