@@ -142,7 +142,7 @@ test("a Durable Object creates its producer once and reuses it across requests",
 test("a broker stopped mid-run: the Worker's sends fail over to the other broker", async () => {
   const job: Job = {
     op: "send",
-    messages: [0, 1, 2, 3].map((i) => ({ topic: "EdgeFaults", body: `s${i}` })),
+    messages: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => ({ topic: "EdgeFaults", body: `s${i}` })),
   };
   const warm = results(await post("/object/stop", job));
   assert.ok(warm.some((r) => r.queue.brokerName === "broker-a"), "broker-a took sends before");
