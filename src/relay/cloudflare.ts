@@ -37,7 +37,9 @@ import { relayConfigFromEnv, type RelayEnvVars } from "./env.ts";
 
 /** The part of a Durable Object namespace binding the Worker uses. */
 export interface DurableObjectNamespaceLike {
+  /** The id of the object with this name. */
   idFromName(name: string): unknown;
+  /** A stub that forwards requests to the object. */
   get(id: unknown): { fetch(request: Request): Promise<Response> };
 }
 
@@ -59,6 +61,8 @@ export class RelayObject {
   #relay: Promise<Relay> | undefined;
 
   /**
+   * Called by workerd when the object starts; keeps the bindings for the first request.
+   *
    * @param _state the Durable Object state (unused)
    * @param env the Worker's bindings
    */
