@@ -14,8 +14,8 @@
  * @module
  */
 
-import { detectTransport, Producer } from "../../mod.ts";
-import type { Message, SendResult } from "../../mod.ts";
+import { cloudflareTransport, detectTransport, Producer } from "../../mod.ts";
+import type { Message, RawSocket, SendResult } from "../../mod.ts";
 
 /** What a test asks the Worker to do. */
 export interface Job {
@@ -106,9 +106,56 @@ export class ProducerObject {
   }
 }
 
+/** What `/transport` reports for each case: the error's name and message, or what happened. */
+export type TransportReport = Record<string, string>;
+
+/** Exercise `cloudflareTransport` directly: refused, TLS, peer close, echo (loopback ports). */
+async function transportCases(
+  ports: { closed: number; closing: number; echo: number },
+): Promise<TransportReport> {
+  const report: TransportReport = {};
+  const fail = (e: unknown): string => e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  const ignore = { onData: () => {}, onClose: () => {} };
+  const at = (port: number) => ({ hostname: "127.0.0.1", port, timeoutMs: 2000 });
+  await cloudflareTransport.connect(at(ports.closed), ignore).then(
+    (s) => (s.close(), report.refused = "connected"),
+    (e) => (report.refused = fail(e)),
+  );
+  await cloudflareTransport.connect({ ...at(ports.echo), tls: true }, ignore).then(
+    (s) => (s.close(), report.tls = "connected"),
+    (e) => (report.tls = fail(e)),
+  );
+  report.peerClose = await new Promise<string>((resolve) => {
+    cloudflareTransport.connect(at(ports.closing), {
+      onData: () => {},
+      onClose: (e) => resolve(e ? `closed: ${fail(e)}` : "closed"),
+    }).catch((e) => resolve(fail(e)));
+  });
+  let echoSocket: RawSocket | undefined;
+  report.echo = await new Promise<string>((resolve) => {
+    let got = "";
+    cloudflareTransport.connect(at(ports.echo), {
+      onData: (chunk) => {
+        got += new TextDecoder().decode(chunk);
+        if (got.length >= 6) resolve(got);
+      },
+      onClose: (e) => resolve(`closed after ${JSON.stringify(got)} ${e ? fail(e) : ""}`),
+    }).then(async (socket) => {
+      echoSocket = socket;
+      await socket.write(new TextEncoder().encode("abc"));
+      await socket.write(new TextEncoder().encode("def"));
+    }, (e) => resolve(fail(e)));
+  });
+  echoSocket?.close();
+  return report;
+}
+
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
+    if (url.pathname === "/transport") {
+      return Response.json(await transportCases(await request.json()));
+    }
     const object = /^\/object\/([\w-]+)$/.exec(url.pathname);
     if (object) return env.PRODUCERS.get(env.PRODUCERS.idFromName(object[1])).fetch(request);
     if (url.pathname !== "/request") return new Response("not found", { status: 404 });

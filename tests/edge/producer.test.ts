@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { inflateSync } from "node:zlib";
 import { startCluster, type TestCluster } from "../../src/testing/mod.ts";
 import type { StoredMessage } from "../../src/testing/mod.ts";
-import type { Job, JobAnswer } from "./_producer_worker.ts";
+import { createServer, type Server } from "node:net";
+import type { Job, JobAnswer, TransportReport } from "./_producer_worker.ts";
 import { type RunningWorker, startWorker, withinHang } from "./_miniflare.ts";
 
 const TOPIC = "EdgeTopic";
@@ -237,5 +238,48 @@ test("an older compatibility date without nodejs_compat: no node:* modules, no t
     ]);
   } finally {
     await bare.close();
+  }
+});
+
+async function listen(onSocket: (s: import("node:net").Socket) => void): Promise<Server> {
+  const server = createServer(onSocket);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return server;
+}
+
+function portOf(server: Server): number {
+  return (server.address() as { port: number }).port;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+test("cloudflareTransport inside workerd: refused, TLS reserved, peer close, echo", async () => {
+  const freed = await listen(() => {});
+  const closedPort = portOf(freed);
+  await closeServer(freed);
+  const closing = await listen((s) => s.end());
+  const echo = await listen((s) => s.pipe(s));
+  try {
+    const report = await withinHang(
+      worker.post<TransportReport>("/transport", {
+        closed: closedPort,
+        closing: portOf(closing),
+        echo: portOf(echo),
+      }),
+      HANG_MS,
+      "POST /transport",
+    );
+    assert.match(
+      report.refused,
+      new RegExp(`^ConnectionError: cannot connect to 127.0.0.1:${closedPort}`),
+    );
+    assert.match(report.tls, /^ConnectionError: TLS is not supported yet/);
+    assert.equal(report.peerClose, "closed");
+    assert.equal(report.echo, "abcdef");
+  } finally {
+    await closeServer(closing);
+    await closeServer(echo);
   }
 });
