@@ -9,7 +9,8 @@
  * | `RELAY_TOKENS`                 | bearer tokens, comma-separated                              |
  * | `RELAY_NO_AUTH`                | `true` turns auth off (only explicitly; else tokens needed) |
  * | `RELAY_ALIYUN_KEYS`            | `AK:SK` pairs, comma-separated: the Aliyun MQ HTTP route    |
- * | `RELAY_GROUP`                  | producer group (default `rocketmq_edge_relay`)              |
+ * | `RELAY_GROUP`                  | producer group (default `relay_producer`, as the CLI's)     |
+ * | `RELAY_LOG_LEVEL`              | `debug`, `info`, `warn` (default), `error` or `silent`      |
  * | `RELAY_SEND_TIMEOUT_MS`        | send budget per message                                     |
  * | `RELAY_MAX_REQUEST_BYTES`      | largest request body                                        |
  * | `RELAY_MAX_ENTRIES`            | most messages per array / NDJSON stream                     |
@@ -28,6 +29,7 @@
  */
 
 import { ValidationError } from "../errors.ts";
+import { createLogger, type LogLevel } from "../log/logger.ts";
 import type { RelayLimits, RelayOptions } from "./options.ts";
 
 /** What {@link relayConfigFromEnv} reads: variable name → value (unset or empty = absent). */
@@ -50,6 +52,8 @@ const LIMITS: readonly [string, keyof RelayLimits][] = [
   ["RELAY_MAX_INFLIGHT_MESSAGES", "maxInFlightMessages"],
   ["RELAY_MAX_INFLIGHT_BYTES", "maxInFlightBytes"],
 ];
+
+const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
 
 function text(env: RelayEnvVars, name: string): string | undefined {
   const v = env[name];
@@ -118,5 +122,10 @@ export function relayConfigFromEnv(env: RelayEnvVars): RelayEnvConfig {
   if (Object.keys(limits).length > 0) options.limits = limits;
   const sendTimeoutMs = positive(env, "RELAY_SEND_TIMEOUT_MS");
   if (sendTimeoutMs !== undefined) options.sendTimeoutMs = sendTimeoutMs;
-  return { nameServer, group: text(env, "RELAY_GROUP") ?? "rocketmq_edge_relay", options };
+  const level = text(env, "RELAY_LOG_LEVEL") ?? "warn";
+  if (!LEVELS.includes(level as LogLevel)) {
+    throw new ValidationError("RELAY_LOG_LEVEL", `must be one of ${LEVELS.join(", ")}`);
+  }
+  options.logger = createLogger({ level: level as LogLevel });
+  return { nameServer, group: text(env, "RELAY_GROUP") ?? "relay_producer", options };
 }
