@@ -8,10 +8,10 @@
 
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { requestId, type RequestIdVariables } from "hono/request-id";
+import { requestId } from "hono/request-id";
 import { routePath } from "hono/route";
 import { Admission } from "./admission.ts";
-import { aliyunRoutes } from "./aliyun/mod.ts";
+import { aliyunErrorResponse, aliyunRoutes } from "./aliyun/mod.ts";
 import { RelayAuth } from "./auth.ts";
 import { bodySizeLimit } from "./body.ts";
 import { type RelayErrorStatus, RelayHttpError, toRelayHttpError } from "./errors.ts";
@@ -25,7 +25,7 @@ import type { RelayPublish, RelayStatus } from "./types.ts";
 import { opsRoutes, relayReady, relayStatus } from "./routes-ops.ts";
 
 /** Hono environment of the relay's app: the request id middleware's variable. */
-export type RelayEnv = { Variables: RequestIdVariables };
+export type RelayEnv = { Variables: { requestId: string } };
 
 /** A relay: the Hono app and its lifecycle. */
 export interface Relay {
@@ -159,6 +159,10 @@ export function createRelay(options: RelayOptions): Relay {
         path: c.req.path,
         error: err instanceof Error ? (err.stack ?? err.message) : String(err),
       });
+    }
+    // The Aliyun SDKs recognise only their XML errors (the Node SDK takes a JSON 413 as success).
+    if (o.aliyunKeys !== undefined && c.req.path.startsWith("/topics/")) {
+      return aliyunErrorResponse(e, c.req.raw, c.get("requestId"));
     }
     if (e.retryAfterSec !== undefined) c.header("retry-after", String(e.retryAfterSec));
     return c.json(e.toBody(), e.status);

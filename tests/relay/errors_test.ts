@@ -92,7 +92,6 @@ Deno.test("relay: brokers failing is 503 with Retry-After; no answer in time is 
     assert.equal(res.headers.get("retry-after"), "1");
     const e = await expectError(res, 503, "UNAVAILABLE");
     assert.equal(e.retriable, true);
-    for (const b of cluster.brokers) b.failNextSends(0, 1);
     for (const b of cluster.brokers) b.blackhole(true);
     await expectError(await call(PATH, json({ body: "x" })), 504, "TIMEOUT");
     for (const b of cluster.brokers) b.blackhole(false);
@@ -129,11 +128,13 @@ Deno.test("relay: a body over the limit is 413 by Content-Length, before reading
   }, { relay: { limits: { maxRequestBytes: 1024 } } });
 });
 
-Deno.test("relay: a 10 MiB streamed body is cut off at the limit (413) without being read whole", async () => {
+Deno.test("relay: a 10+ MiB streamed body is cut off at the limit (413) without being read whole", async () => {
   await withRelay(async ({ call }) => {
     const chunk = new Uint8Array(64 * 1024);
     let pulled = 0;
-    const total = 160; // 160 × 64 KiB = 10 MiB
+    // 160 × 64 KiB = 10 MiB is the case asked for; the assertion below wants a body larger than
+    // what loopback socket buffers can hold (several MiB), so the stream offers 32 MiB.
+    const total = 512;
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
         if (pulled >= total) return controller.close();

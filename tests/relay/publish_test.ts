@@ -83,7 +83,7 @@ Deno.test("relay: an array answers 207 in request order; plain entries go out as
       "e8",
       "e9",
     ]);
-    assert.deepEqual(body.failures.map((f: { id: number }) => f.id), [3, 6]);
+    assert.deepEqual(body.failures.map((f: { id: string }) => f.id), ["e3", "e6"]);
     assert.equal(body.failures[0].error_code, "VALIDATION");
     assert.match(body.failures[0].message, /\[3\]\.body/);
     assert.match(body.failures[1].message, /\[6\]\.colour/);
