@@ -35,6 +35,8 @@ import { Producer } from "../producer/producer.ts";
 import { createRelay, type Relay } from "./app.ts";
 import { relayConfigFromEnv, type RelayEnvVars } from "./env.ts";
 
+export type { RelayEnvVars };
+
 /** The part of a Durable Object namespace binding the Worker uses. */
 export interface DurableObjectNamespaceLike {
   /** The id of the object with this name. */
