@@ -198,3 +198,24 @@ test("relay Worker: a bad binding answers 500 naming the variable", async () => 
     await bad.close();
   }
 });
+
+test("relay Worker: one Idempotency-Key always reaches the same Durable Object", async () => {
+  // RELAY_OBJECTS=2: were keys spread at random, some repeat would land on the other object and
+  // store the message a second time.
+  for (const key of ["idem-a", "idem-b", "idem-c"]) {
+    const ids = new Set<string>();
+    let replays = 0;
+    for (let i = 0; i < 4; i++) {
+      const res = await publish(`once per ${key}`, { "idempotency-key": key });
+      assert.equal(res.status, 200);
+      if (res.headers.get("idempotent-replayed") === "true") replays++;
+      ids.add((await res.json() as { messageId: string }).messageId);
+    }
+    assert.equal(ids.size, 1);
+    assert.equal(replays, 3);
+    const copies = cluster.brokers.flatMap((b) => b.messages(TOPIC)).filter((m) =>
+      text(m) === `once per ${key}`
+    );
+    assert.equal(copies.length, 1);
+  }
+});
