@@ -108,6 +108,7 @@ export type { FaultStrategyOptions } from "./src/fault/fault-strategy.ts";
 export { LatencyFaultTolerance } from "./src/fault/latency-fault-tolerance.ts";
 export type { FaultItem } from "./src/fault/latency-fault-tolerance.ts";
 export { detectTransport } from "./src/transport/detect.ts";
+export { cloudflareTransport } from "./src/transport/cloudflare.ts";
 export type {
   ConnectOptions,
   RawSocket,

@@ -76,7 +76,8 @@ export interface WorkerFactory {
 
 /**
  * The worker factory for the running runtime: the global `Worker` when present (Deno, Bun),
- * else `node:worker_threads` (Node), else `undefined` (edge runtimes without workers: run inline).
+ * else `node:worker_threads` (Node), else `undefined` (workerd and other edge runtimes without
+ * workers: run inline).
  *
  * @returns the factory, or undefined when this runtime has no workers
  */
@@ -84,6 +85,9 @@ export async function detectWorkerFactory(): Promise<WorkerFactory | undefined> 
   if (typeof Worker === "function" && typeof URL.createObjectURL === "function") {
     return webFactory();
   }
+  // workerd (Cloudflare Workers) has a `node:worker_threads` module whose Worker cannot start.
+  const nav = (globalThis as { navigator?: { userAgent?: unknown } }).navigator;
+  if (nav?.userAgent === "Cloudflare-Workers") return undefined;
   try {
     const spec = "node:worker_threads";
     const mod = await import(spec) as { Worker?: NodeWorkerCtor };

@@ -60,3 +60,4 @@ export type {
 export { relayUrl } from "./types.ts";
 export { type AliyunRouteOptions, aliyunRoutes } from "./aliyun/mod.ts";
 export { STATUS_PAGE_CSP, statusPageHtml } from "./status-page.ts";
+export { relayConfigFromEnv, type RelayEnvConfig, type RelayEnvVars } from "./env.ts";
