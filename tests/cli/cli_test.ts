@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startCluster, type TestCluster } from "../../src/testing/mod.ts";
+import { startCluster, type StoredMessage, type TestCluster } from "../../src/testing/mod.ts";
 import { Producer } from "../../mod.ts";
 
 const bin = new URL("../../src/cli/bin.ts", import.meta.url).pathname;
@@ -48,7 +48,7 @@ async function withCluster(body: (cluster: TestCluster) => Promise<void>): Promi
   }
 }
 
-function stored(cluster: TestCluster, topic: string) {
+function stored(cluster: TestCluster, topic: string): StoredMessage[] {
   return cluster.brokers.flatMap((b) => b.messages(topic));
 }
 
