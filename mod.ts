@@ -45,6 +45,7 @@ export type {
   Message,
   MessageQueue,
   MessageType,
+  ProducerClusterView,
   ProducerHooks,
   ProducerOptions,
   ProducerState,

@@ -23,6 +23,8 @@ export class NameServerList {
   #addresses: string[] = [];
   #index: number;
   #chosen: string | undefined;
+  /** Epoch ms of each address's last answer (any response code): readiness and status pages. */
+  readonly #lastOkAt = new Map<string, number>();
   readonly #remoting: RemotingLike;
   readonly #onFailover: (from: string, to: string | undefined, error: unknown) => void;
 
@@ -54,6 +56,16 @@ export class NameServerList {
   /** The address requests currently go to, if one was chosen. */
   get chosen(): string | undefined {
     return this.#chosen;
+  }
+
+  /**
+   * When `address` last answered a request (any response code counts: it is alive).
+   *
+   * @param address a name-server address
+   * @returns epoch ms, or undefined when it never answered
+   */
+  lastOkAt(address: string): number | undefined {
+    return this.#lastOkAt.get(address);
   }
 
   /**
@@ -97,7 +109,9 @@ export class NameServerList {
     for (let i = 0; i < n; i++) {
       const address = this.#pick()!;
       try {
-        return await this.#remoting.invoke(address, request, timeoutMs);
+        const response = await this.#remoting.invoke(address, request, timeoutMs);
+        this.#lastOkAt.set(address, Date.now());
+        return response;
       } catch (e) {
         if (!isTransportError(e)) throw e;
         last = e;

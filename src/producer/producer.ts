@@ -41,6 +41,7 @@ import type {
   CommunicationMode,
   Message,
   MessageQueue,
+  ProducerClusterView,
   ProducerHooks,
   ProducerOptions,
   ProducerState,
@@ -114,6 +115,27 @@ export class Producer implements AsyncDisposable {
   /** `clientIP@instanceName[@unitName]`; the IP part is empty before `start()` unless `clientIP` was given. */
   get clientId(): string {
     return buildClientId(this.#clientIP ?? "", this.#instanceName, this.#opts.unitName);
+  }
+
+  /**
+   * The name servers and brokers this producer's client instance knows (empty before `start()`).
+   *
+   * @returns a fresh snapshot
+   */
+  clusterView(): ProducerClusterView {
+    const instance = this.#instance;
+    if (instance === undefined) return { nameServers: [], brokers: [] };
+    const ns = instance.nameServers;
+    const nameServers = ns.addresses.map((address) => ({
+      address,
+      lastOkAt: ns.lastOkAt(address),
+    }));
+    const brokers: ProducerClusterView["brokers"] = [];
+    for (const [name, addrs] of instance.brokerAddrTable) {
+      const address = addrs["0"];
+      if (address !== undefined) brokers.push({ name, address });
+    }
+    return { nameServers, brokers };
   }
 
   /** Producer group with namespace applied. */

@@ -217,5 +217,13 @@ export interface ProducerOptions {
   shutdownTimeoutMs?: number;
 }
 
+/** What a producer's client instance knows of the cluster (dashboards, readiness probes). */
+export interface ProducerClusterView {
+  /** Name servers in use, with when each last answered (epoch ms; undefined when never). */
+  nameServers: { address: string; lastOkAt: number | undefined }[];
+  /** Brokers of the routes looked up so far, with their master address (brokerId 0). */
+  brokers: { name: string; address: string }[];
+}
+
 /** Lifecycle states (Java `ServiceState`). */
 export type ProducerState = "CREATE_JUST" | "RUNNING" | "START_FAILED" | "SHUTDOWN_ALREADY";
