@@ -11,6 +11,8 @@
 #   jsr-publish            `deno publish --dry-run`: no slow types, nothing but the library listed
 #   cli                    `npx <tarball> send` against the embedded cluster (`rocketmq-edge
 #                          cluster` from the install), `--help`, a bad usage exiting 2
+#   relay                  `rocketmq-edge relay --port 0` from the install (Node): RELAY_URL= first,
+#                          one POST stored, SIGTERM exits 0
 #
 # Usage: scripts/package-smoke.sh [PART...]  (no PART: all of them, in order). The projects live
 # in $PKG_SMOKE_DIR (default: a fresh temporary directory, removed at the end of a full run).
@@ -138,6 +140,38 @@ cli_checks() {
   [ "$code" -eq 2 ] && grep -q -- '--bogus' "$work/cli/err"
 }
 
+relay() {
+  local bin="$work/npm/node_modules/@rocketmq-edge/client/dist/src/cli/bin.js" pid url status=0
+  mkdir -p "$work/relay"
+  # No --namesrv: the relay starts its own embedded cluster.
+  node "$bin" relay --port 0 --no-auth --log-level warn >"$work/relay/out" 2>"$work/relay/err" &
+  pid=$!
+  for _ in $(seq 1 100); do
+    grep -q '^RELAY_URL=' "$work/relay/out" 2>/dev/null && break
+    sleep 0.1
+  done
+  head -n 1 "$work/relay/out"
+  url=$(head -n 1 "$work/relay/out" | sed -n 's/^RELAY_URL=//p')
+  if [ -z "$url" ]; then
+    cat "$work/relay/err"
+    status=1
+  else
+    node --input-type=module -e '
+      const res = await fetch(process.argv[1] + "/v1/topics/Smoke/messages", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ body: "hello through the relay", tags: "smoke" }),
+      });
+      const text = await res.text();
+      console.log(`POST ${res.status} ${text}`);
+      if (res.status !== 200 || JSON.parse(text).status !== "SEND_OK") process.exit(1);
+    ' "$url" || status=1
+  fi
+  kill -TERM "$pid"
+  wait "$pid" || { echo "relay exited $?"; status=1; }
+  return $status
+}
+
 run_part() {
   case $1 in
     prepare) prepare ;;
@@ -149,6 +183,7 @@ run_part() {
     types) types ;;
     jsr-publish) jsr_publish ;;
     cli) cli ;;
+    relay) relay ;;
     *)
       echo "unknown part $1" >&2
       return 2
@@ -169,7 +204,7 @@ if [ -z "$work" ]; then
   cleanup=$work
 fi
 failed=0
-for part in prepare node20 node22 bun deno-npm deno-jsr types jsr-publish cli; do
+for part in prepare node20 node22 bun deno-npm deno-jsr types jsr-publish cli relay; do
   start=$(date +%s)
   if PKG_SMOKE_DIR=$work bash "$0" "$part" >"$work/$part.log" 2>&1; then
     echo "ok   package: $part ($(($(date +%s) - start)) s)"

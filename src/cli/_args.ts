@@ -21,8 +21,8 @@ export interface CliIo {
   stdout(text: string): void;
   /** Writes text to standard error as is. */
   stderr(text: string): void;
-  /** An environment variable, or undefined when unset. */
-  env(name: string): string | undefined;
+  /** The environment variables. */
+  env: Readonly<Record<string, string | undefined>>;
   /** The bytes of a file. */
   readFile(path: string): Promise<Uint8Array>;
   /** Everything on standard input until it ends. */

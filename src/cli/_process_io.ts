@@ -18,7 +18,7 @@ export function processIo(): CliIo {
   return {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
-    env: (name) => process.env[name],
+    env: process.env,
     readFile: async (path) => new Uint8Array(await readFile(path)),
     async readStdin() {
       const chunks: Uint8Array[] = [];

@@ -1,6 +1,6 @@
 /**
  * The `rocketmq-edge` command line: dispatches to one module per command (`send`, `route`,
- * `cluster`). Every command takes `--help` and returns an exit code: 0 ok, 1 failed, 2 bad usage.
+ * `cluster`, `relay`). Every command takes `--help` and returns an exit code: 0 ok, 1 failed, 2 bad usage.
  *
  * The commands are written against {@link CliIo}, not against a runtime, and parse flags with
  * `node:util`'s `parseArgs`, so one code runs under Node, Deno and Bun; `bin.ts` wires the I/O to
@@ -13,7 +13,7 @@
  * const code = await runCli(["send", "--help"], {
  *   stdout: (t) => console.log(t),
  *   stderr: (t) => console.error(t),
- *   env: () => undefined,
+ *   env: {},
  *   readFile: () => Promise.reject(new Error("no files")),
  *   readStdin: () => Promise.resolve(new Uint8Array()),
  *   onStop: () => () => {},
@@ -28,6 +28,7 @@ import { type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE, oneLine } from "./_args.t
 import { VERSION } from "./_version.ts";
 import { runClusterCommand } from "./cluster.ts";
 import { runRouteCommand } from "./route.ts";
+import { runRelaySubcommand } from "./relay.ts";
 import { runSendCommand } from "./send.ts";
 
 export type { CliIo } from "./_args.ts";
@@ -42,6 +43,7 @@ Commands:
   send      send one message, print its SendResult as one JSON line
   route     print a topic's route and publish queues
   cluster   run the embedded RocketMQ-compatible cluster (tests, local development)
+  relay     serve the HTTP relay (publish over HTTP, Aliyun MQ HTTP API, status page)
 
 Run 'rocketmq-edge <command> --help' for a command's options.
 The name server defaults to $ROCKETMQ_NAMESRV.
@@ -53,6 +55,7 @@ const COMMANDS: Readonly<Record<string, (argv: string[], io: CliIo) => Promise<n
   send: runSendCommand,
   route: runRouteCommand,
   cluster: runClusterCommand,
+  relay: runRelaySubcommand,
 };
 
 /**

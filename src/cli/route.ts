@@ -68,7 +68,7 @@ export function runRouteCommand(argv: string[], io: CliIo): Promise<number> {
       io.stdout(ROUTE_HELP);
       return EXIT_OK;
     }
-    const nameServer = stringFlag(args, "namesrv") ?? io.env("ROCKETMQ_NAMESRV");
+    const nameServer = stringFlag(args, "namesrv") ?? io.env.ROCKETMQ_NAMESRV;
     if (!nameServer) throw new UsageError("missing --namesrv (or set ROCKETMQ_NAMESRV)");
     if (args.positionals.length !== 1) {
       throw new UsageError(`expected one TOPIC argument, got ${args.positionals.length}`);

@@ -129,7 +129,7 @@ export function runSendCommand(argv: string[], io: CliIo): Promise<number> {
       io.stdout(SEND_HELP);
       return EXIT_OK;
     }
-    const nameServer = stringFlag(args, "namesrv") ?? io.env("ROCKETMQ_NAMESRV");
+    const nameServer = stringFlag(args, "namesrv") ?? io.env.ROCKETMQ_NAMESRV;
     if (!nameServer) throw new UsageError("missing --namesrv (or set ROCKETMQ_NAMESRV)");
     const topic = stringFlag(args, "topic");
     if (topic === undefined) throw new UsageError("missing --topic");

@@ -121,6 +121,7 @@ Deno.test("bad usage exits 2 with a message naming the flag", async () => {
     [["send", "--namesrv", "127.0.0.1:9", "--topic", "T", "--timeout", "soon", "x"], /--timeout/],
     [["route", "--namesrv", "127.0.0.1:9"], /TOPIC/],
     [["cluster", "--brokers", "two"], /--brokers/],
+    [["relay", "--port", "http"], /--port/],
     [["frobnicate"], /unknown command "frobnicate"/],
   ];
   for (const [args, message] of cases) {
@@ -222,6 +223,9 @@ Deno.test("--help on every command exits 0 and prints its usage", async () => {
     assert.equal(r.code, 0);
     assert.match(r.stdout, new RegExp(`^Usage: rocketmq-edge ${command}`));
   }
+  const relay = await cli(["relay", "--help"]);
+  assert.equal(relay.code, 0);
+  assert.match(relay.stdout, /^Usage: relay/);
   const main = await cli(["--help"]);
   assert.equal(main.code, 0);
   assert.match(main.stdout, /^Usage: rocketmq-edge <command>/);
@@ -229,4 +233,50 @@ Deno.test("--help on every command exits 0 and prints its usage", async () => {
   assert.equal(none.code, 2);
   const version = await cli(["--version"]);
   assert.match(version.stdout, /^rocketmq-edge \d+\.\d+\.\d+/);
+});
+
+Deno.test("relay serves the HTTP relay: RELAY_URL first, a POST is stored, SIGTERM exits 0", async () => {
+  await withCluster(async (cluster) => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--quiet",
+        bin,
+        "relay",
+        "--namesrv",
+        cluster.namesrvAddr,
+        "--port",
+        "0",
+        "--no-auth",
+        "--log-level",
+        "silent",
+      ],
+      cwd: root,
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    for (let i = 0; i < 100 && !text.includes("\n"); i++) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    const first = text.split("\n")[0];
+    assert.match(first, /^RELAY_URL=http:\/\/127\.0\.0\.1:\d+$/);
+    const url = first.slice("RELAY_URL=".length);
+    const response = await fetch(`${url}/v1/topics/Orders/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ body: "through the relay", tags: "relay" }),
+    });
+    assert.equal(response.status, 200);
+    assert.equal((await response.json()).status, "SEND_OK");
+    const [m] = stored(cluster, "Orders");
+    assert.equal(new TextDecoder().decode(m.body), "through the relay");
+    child.kill("SIGTERM");
+    for (let i = 0; i < 100; i++) if ((await reader.read()).done) break;
+    assert.equal((await child.status).code, 0);
+  });
 });
