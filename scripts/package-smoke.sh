@@ -10,7 +10,8 @@
 #   types                  a strict TypeScript consumer of the packed .d.ts files
 #   jsr-publish            `deno publish --dry-run`: no slow types, nothing but the library listed
 #   cli                    `npx <tarball> send` against the embedded cluster (`rocketmq-edge
-#                          cluster` from the install), `--help`, a bad usage exiting 2
+#                          cluster` from the install); `--help` and a bad usage exiting 2 through
+#                          the installed `node_modules/.bin/rocketmq-edge`
 #   relay                  `rocketmq-edge relay --port 0` from the install (Node): RELAY_URL= first,
 #                          one POST stored, SIGTERM exits 0
 #
@@ -132,10 +133,11 @@ cli_checks() {
     --keys a,b --property origin=ci "hello from npx") || return 1
   echo "send: $out"
   echo "$out" | grep -q '"status":"SEND_OK"' || return 1
-  npx -y "file:$tarball" send --help >"$work/cli/help" || return 1
+  # The rest through the bin that `npm install` linked (each npx run re-resolves the tarball).
+  local bin="$work/npm/node_modules/.bin/rocketmq-edge"
+  "$bin" send --help >"$work/cli/help" || return 1
   head -n 1 "$work/cli/help" | grep -q '^Usage: rocketmq-edge send' || return 1
-  npx -y "file:$tarball" send --topic Orders --namesrv "$namesrv" --bogus x 2>"$work/cli/err" ||
-    code=$?
+  "$bin" send --topic Orders --namesrv "$namesrv" --bogus x 2>"$work/cli/err" || code=$?
   echo "bad usage: exit $code: $(head -n 1 "$work/cli/err")"
   [ "$code" -eq 2 ] && grep -q -- '--bogus' "$work/cli/err"
 }

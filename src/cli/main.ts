@@ -26,10 +26,6 @@
 import { RocketMQError } from "../errors.ts";
 import { type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE, oneLine } from "./_args.ts";
 import { VERSION } from "./_version.ts";
-import { runClusterCommand } from "./cluster.ts";
-import { runRouteCommand } from "./route.ts";
-import { runRelaySubcommand } from "./relay.ts";
-import { runSendCommand } from "./send.ts";
 
 export type { CliIo } from "./_args.ts";
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./_args.ts";
@@ -51,11 +47,15 @@ The name server defaults to $ROCKETMQ_NAMESRV.
 Exit codes: 0 ok; 1 the command failed (error code on standard error); 2 bad usage.
 `;
 
-const COMMANDS: Readonly<Record<string, (argv: string[], io: CliIo) => Promise<number>>> = {
-  send: runSendCommand,
-  route: runRouteCommand,
-  cluster: runClusterCommand,
-  relay: runRelaySubcommand,
+type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+// Each command is imported when it runs: `--help` or `send` do not load the embedded cluster or
+// the HTTP stack.
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  send: async () => (await import("./send.ts")).runSendCommand,
+  route: async () => (await import("./route.ts")).runRouteCommand,
+  cluster: async () => (await import("./cluster.ts")).runClusterCommand,
+  relay: async () => (await import("./relay.ts")).runRelaySubcommand,
 };
 
 /**
@@ -75,13 +75,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout(`rocketmq-edge ${VERSION}\n`);
     return EXIT_OK;
   }
-  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-  if (run === undefined) {
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (load === undefined) {
     io.stderr(`rocketmq-edge: unknown command ${JSON.stringify(command)}\n`);
     io.stderr(`Commands: ${Object.keys(COMMANDS).join(", ")}. Run 'rocketmq-edge --help'.\n`);
     return EXIT_USAGE;
   }
   try {
+    const run = await load();
     return await run(rest, io);
   } catch (e) {
     const text = e instanceof RocketMQError
