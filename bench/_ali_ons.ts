@@ -51,14 +51,32 @@ export interface AliOnsClient {
   close(): Promise<void>;
 }
 
+/**
+ * Loads ali-ons from `bench/node_modules` (bench/package.json; the root package does not depend on
+ * it, so the library, its tests and the demo never install it). Resolution starts at this file, so
+ * `bench/node_modules` is found first.
+ */
+function loadAliOns(): AliOnsModule {
+  const require = createRequire(import.meta.url);
+  try {
+    return require("ali-ons") as AliOnsModule;
+  } catch (e) {
+    if ((e as { code?: string }).code !== "MODULE_NOT_FOUND") throw e;
+    throw new Error(
+      "ali-ons is not installed: run `npm install --prefix bench` (bench/package.json), " +
+        "or pass --clients ours,raw",
+      { cause: e },
+    );
+  }
+}
+
 /** Starts an ali-ons producer against `nameServer` ("host:port") for `topic`, `size`-byte bodies. */
 export async function openAliOns(
   nameServer: string,
   topic: string,
   size: number,
 ): Promise<AliOnsClient> {
-  const require = createRequire(import.meta.url);
-  const ons = require("ali-ons") as AliOnsModule;
+  const ons = loadAliOns();
   const producer = new ons.Producer({
     nameSrv: nameServer,
     httpclient: {
