@@ -68,7 +68,7 @@ import {
 /** A RocketMQ producer. See the module docs for an example. */
 export class Producer implements AsyncDisposable {
   /** Instrumentation events ("producer.send", "client.route.changed", …; see events.ts). */
-  readonly events: ProducerEvents = new ProducerEvents();
+  readonly events: ProducerEvents;
   /** Queue selection and latency fault tolerance (inspect `latencyFaultTolerance` for fault items). */
   readonly faultStrategy: MQFaultStrategy;
 
@@ -97,6 +97,16 @@ export class Producer implements AsyncDisposable {
    */
   constructor(options: ProducerOptions, factories: ClientInstanceFactories = {}) {
     this.#opts = resolveProducerOptions(options);
+    this.events = new ProducerEvents(this.#opts.logger.child("events"));
+    this.#inner = producerInner(this.#publishInfo, this.events);
+    this.#batchHost = {
+      events: this.events,
+      tracker: this.#tracker,
+      running: () => this.#running(),
+      prepareContext: (instance) => this.#prepareContext(instance),
+      codec: () => this.#codec!,
+      send: (p, mode, options, begin) => this.#send(p, mode, options, begin),
+    };
     checkProducerGroup(this.#opts.group);
     this.#group = wrapNamespace(this.#opts.namespace, this.#opts.group);
     this.#instanceName = resolveInstanceName(this.#opts.instanceName);
@@ -157,18 +167,11 @@ export class Producer implements AsyncDisposable {
     await announceStart(instance, o, this.events);
   }
 
-  /** The view of this producer the client instance uses. */
-  readonly #inner: ProducerInner = producerInner(this.#publishInfo, this.events);
+  /** The view of this producer the client instance uses (set in the constructor, after events). */
+  readonly #inner: ProducerInner;
 
-  /** The view of this producer the batch entry uses. */
-  readonly #batchHost: BatchSendHost = {
-    events: this.events,
-    tracker: this.#tracker,
-    running: () => this.#running(),
-    prepareContext: (instance) => this.#prepareContext(instance),
-    codec: () => this.#codec!,
-    send: (p, mode, options, begin) => this.#send(p, mode, options, begin),
-  };
+  /** The view of this producer the batch entry uses (set in the constructor, after events). */
+  readonly #batchHost: BatchSendHost;
 
   #running(): ClientInstance {
     if (this.#state !== "RUNNING" || this.#instance === undefined) {

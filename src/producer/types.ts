@@ -8,6 +8,7 @@
 import type { MessageQueue } from "../route/message-queue.ts";
 import type { Transport } from "../transport/types.ts";
 import type { MessageCodec } from "../client/_codec.ts";
+import type { Logger } from "../log/logger.ts";
 
 export type { MessageQueue };
 
@@ -215,6 +216,12 @@ export interface ProducerOptions {
   traceDispatcher?: TraceDispatcher;
   /** How long `shutdown()` waits for in-flight sends; default 3000. */
   shutdownTimeoutMs?: number;
+  /**
+   * Where the producer and its client instance log (name-server failover, brokers marked
+   * unavailable, route changes, failed sends, listener and hook errors, shutdown timeouts);
+   * default `createLogger()`: the console at warn. `createLogger({ level: "silent" })` silences.
+   */
+  logger?: Logger;
 }
 
 /** Lifecycle states (Java `ServiceState`). */
