@@ -39,6 +39,15 @@
 
 export { Producer } from "./src/producer/producer.ts";
 export { ProducerEvents } from "./src/producer/events.ts";
+export { EventName } from "./src/producer/event-map.ts";
+export type {
+  ClientEventMap,
+  HeartbeatEventDetail,
+  ProducerEvent,
+  ProducerEventListener,
+  ProducerEventMap,
+  ProducerEventName,
+} from "./src/producer/event-map.ts";
 export type {
   CheckForbiddenContext,
   CommunicationMode,

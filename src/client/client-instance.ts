@@ -13,6 +13,7 @@ import type { MessageCodec } from "./_codec.ts";
 import { UniqIdGenerator } from "../codec/message-id.ts";
 import { fetchNameServerAddresses, NameServerList } from "./name-server.ts";
 import type { ProducerInner, RemotingLike } from "./types.ts";
+import type { ClientEventMap } from "./events.ts";
 import { PeriodicTask } from "./timers.ts";
 import { cleanOfflineBrokers, fetchTopicRoute, installTopicRoute } from "./route-refresh.ts";
 import {
@@ -138,7 +139,7 @@ export class ClientInstance {
   }
 
   /** Send an event to every producer on this instance. */
-  emit(type: string, detail: unknown): void {
+  emit<K extends keyof ClientEventMap>(type: K, detail: ClientEventMap[K]): void {
     for (const p of this.producerTable.values()) p.emit(type, detail);
   }
 

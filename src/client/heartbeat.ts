@@ -8,6 +8,7 @@
 import { RequestCode, ResponseCode } from "../remoting/codes.ts";
 import type { RemotingCommand } from "../remoting/command.ts";
 import type { RemotingLike } from "./types.ts";
+import type { ClientEventMap } from "./events.ts";
 
 /** Java `MixAll.CLIENT_INNER_PRODUCER_GROUP`, always announced in heartbeats. */
 export const CLIENT_INNER_PRODUCER = "CLIENT_INNER_PRODUCER";
@@ -23,7 +24,7 @@ export interface HeartbeatHost {
   /** Build a request with the client's language, version and encoding. */
   request(code: number, extFields?: Record<string, string>, body?: Uint8Array): RemotingCommand;
   /** Report an event to the producers. */
-  emit(type: string, detail: unknown): void;
+  emit<K extends keyof ClientEventMap>(type: K, detail: ClientEventMap[K]): void;
   /** Remember the version a broker answered with. */
   recordBrokerVersion(brokerName: string, address: string, version: number): void;
 }

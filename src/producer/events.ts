@@ -7,16 +7,14 @@
  * path. Its error is logged and dispatched as a "producer.listener.error" event (a throwing
  * listener of that event is only logged, never re-dispatched).
  *
- * Event names: "producer.send" (detail: { result, latencyMs, mode }), "producer.send.retry",
- * "producer.send.failed", "producer.hook.error", "producer.trace.failed",
- * "producer.callback.error", "producer.listener.error", "client.route.changed",
- * "client.heartbeat", "client.namesrv.failover", "client.namesrv.changed",
- * "client.namesrv.fetch.failed".
+ * The names and their details are typed in {@link ProducerEventMap} (event-map.ts); `on(name, fn)`
+ * takes a name of that map and gives `fn` a typed `CustomEvent`.
  *
  * @module
  */
 
 import { createLogger, type Logger } from "../log/logger.ts";
+import type { ProducerEventListener, ProducerEventMap, ProducerEventName } from "./event-map.ts";
 
 /** Name of the event that reports a listener which threw. */
 const LISTENER_ERROR = "producer.listener.error";
@@ -44,22 +42,61 @@ export class ProducerEvents extends EventTarget {
     this.#logger = logger;
   }
 
+  /**
+   * Listen for one event with a typed detail; a misspelled name does not compile.
+   *
+   * @example
+   * ```ts
+   * import { EventName, Producer } from "@rocketmq-edge/client";
+   *
+   * const producer = new Producer({ nameServer: "127.0.0.1:9876", group: "orders" });
+   * const off = producer.events.on(EventName.ROUTE_CHANGED, (e) => console.log(e.detail.topic));
+   * off(); // unsubscribe
+   * ```
+   *
+   * @param name event name (see {@link EventName})
+   * @param listener receives the `CustomEvent`; its errors are isolated
+   * @param options `once` / `signal`, as for `addEventListener`
+   * @returns a function that removes the listener
+   */
+  on<K extends ProducerEventName>(
+    name: K,
+    listener: ProducerEventListener<K>,
+    options?: { once?: boolean; signal?: AbortSignal },
+  ): () => void {
+    const fn = listener as unknown as EventListener;
+    this.addEventListener(name, fn, options);
+    return () => this.removeEventListener(name, fn);
+  }
+
+  /** Adds a listener (see `EventTarget.addEventListener`); its errors are isolated. */
+  override addEventListener<K extends ProducerEventName>(
+    type: K,
+    listener: ProducerEventListener<K> | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
   /** Adds a listener (see `EventTarget.addEventListener`); its errors are isolated. */
   override addEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | ProducerEventListener<ProducerEventName> | null,
     options?: boolean | AddEventListenerOptions,
   ): void {
     if (listener === null || (typeof listener !== "function" && typeof listener !== "object")) {
       super.addEventListener(type, listener, options);
       return;
     }
+    const target = listener as EventListenerOrEventListenerObject;
     const key = listenerKey(type, options);
-    let byKey = this.#wrappers.get(listener);
-    if (byKey === undefined) this.#wrappers.set(listener, byKey = new Map());
+    let byKey = this.#wrappers.get(target);
+    if (byKey === undefined) this.#wrappers.set(target, byKey = new Map());
     let wrapper = byKey.get(key);
     if (wrapper === undefined) {
-      wrapper = this.#isolate(type, listener);
+      wrapper = this.#isolate(type, target);
       byKey.set(key, wrapper);
       this.#counts.set(type, (this.#counts.get(type) ?? 0) + 1);
     }
@@ -107,7 +144,7 @@ export class ProducerEvents extends EventTarget {
    * @param type event name
    * @param detail event detail
    */
-  emit(type: string, detail: unknown): void {
+  emit<K extends ProducerEventName>(type: K, detail: ProducerEventMap[K]): void {
     if (this.#counts.has(type)) this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 

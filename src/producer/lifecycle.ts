@@ -26,6 +26,7 @@ import {
   type ResolvedProducerOptions,
 } from "./options.ts";
 import type { ProducerEvents } from "./events.ts";
+import type { ProducerEventMap } from "./event-map.ts";
 import type { HookList } from "./hooks.ts";
 import type { KernelEnv } from "./kernel.ts";
 import type { PublishTable } from "./publish-table.ts";
@@ -98,7 +99,7 @@ export function producerInner(publishInfo: PublishTable, events: ProducerEvents)
     publishTopics: () => publishInfo.topics(),
     isPublishTopicNeedUpdate: (topic) => publishInfo.needsUpdate(topic),
     updateTopicPublishInfo: (topic, info) => publishInfo.update(topic, info),
-    emit: (type, detail) => events.emit(type, detail),
+    emit: (type, detail) => events.emit(type, detail as ProducerEventMap[typeof type]),
   };
 }
 

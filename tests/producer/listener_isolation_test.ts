@@ -57,17 +57,20 @@ Deno.test("ProducerEvents keeps EventTarget semantics: dedup, remove, handleEven
   const seen: string[] = [];
   const fn = (e: Event): void => void seen.push(`fn:${e.type}`);
   const obj = { handleEvent: (e: Event): void => void seen.push(`obj:${e.type}`) };
-  events.addEventListener("x", fn);
-  events.addEventListener("x", fn); // deduplicated, as EventTarget does
-  events.addEventListener("x", obj);
-  assert.equal(events.has("x"), true);
-  events.emit("x", 1);
-  assert.deepEqual(seen, ["fn:x", "obj:x"]);
-  events.removeEventListener("x", fn);
-  events.emit("x", 2);
-  assert.deepEqual(seen, ["fn:x", "obj:x", "obj:x"]);
-  events.removeEventListener("x", obj);
-  assert.equal(events.has("x"), false);
-  events.emit("x", 3);
+  events.addEventListener("producer.send", fn);
+  events.addEventListener("producer.send", fn); // deduplicated, as EventTarget does
+  events.addEventListener("producer.send", obj);
+  assert.equal(events.has("producer.send"), true);
+  events.emit("producer.callback.error", { error: 1 });
+  events.emit("producer.send", { result: undefined, latencyMs: 1, mode: "ONEWAY" });
+  assert.deepEqual(seen, ["fn:producer.send", "obj:producer.send"]);
+  events.removeEventListener("producer.send", fn);
+  events.emit("producer.callback.error", { error: 2 });
+  events.emit("producer.send", { result: undefined, latencyMs: 2, mode: "ONEWAY" });
+  assert.deepEqual(seen, ["fn:producer.send", "obj:producer.send", "obj:producer.send"]);
+  events.removeEventListener("producer.send", obj);
+  assert.equal(events.has("producer.send"), false);
+  events.emit("producer.callback.error", { error: 3 });
+  events.emit("producer.send", { result: undefined, latencyMs: 3, mode: "ONEWAY" });
   assert.equal(seen.length, 3);
 });
