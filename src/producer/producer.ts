@@ -51,6 +51,7 @@ import type {
 import { SendTracker, Tracked } from "./tracker.ts";
 import { PropsParts } from "./_props_parts.ts";
 import { type BatchSendHost, deliverToCallback, sendTrackedBatch } from "./send-entry.ts";
+import { checkSendCallback, notRunningError } from "./usage-errors.ts";
 import {
   addOptionHooks,
   announceStart,
@@ -175,7 +176,7 @@ export class Producer implements AsyncDisposable {
 
   #running(): ClientInstance {
     if (this.#state !== "RUNNING" || this.#instance === undefined) {
-      throw new StateError(this.#state, "The producer service state not OK");
+      throw notRunningError(this.#state);
     }
     return this.#instance;
   }
@@ -342,8 +343,11 @@ export class Producer implements AsyncDisposable {
    * @param message the message
    * @param callback onSuccess / onException
    * @param options budget, signal, explicit queue or selector
+   * @throws ValidationError naming `callback` when it lacks onSuccess / onException (every other
+   *   failure goes to `onException`)
    */
   sendAsync(message: Message, callback: SendCallback, options?: SendOptions): void {
+    checkSendCallback(callback);
     const result = this.#tracked<SendResult>("ASYNC", message, undefined, options);
     deliverToCallback(result, callback, this.events);
   }

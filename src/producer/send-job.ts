@@ -28,6 +28,7 @@ import { type SendTracker, trackFailure, trackSuccess } from "./tracker.ts";
 import type { CommunicationMode, Message, SendOptions, SendResult } from "./types.ts";
 import { ValidationError } from "../errors.ts";
 import { withoutNamespace, wrapNamespace } from "../client/namespace.ts";
+import { callSelector } from "./queue-choice.ts";
 
 /** Retry settings of the producer a job needs. */
 export interface RetrySettings {
@@ -329,7 +330,8 @@ function wireQueue(q: MessageQueue, namespace: string | undefined): MessageQueue
  * @param message the caller's message (passed to the selector)
  * @param namespace namespace, if any
  * @returns the wire queue, or undefined
- * @throws ValidationError naming `selector` when the selector returns no queue
+ * @throws ValidationError naming `selector` when the selector returns no queue; SelectorError when
+ *   it throws
  */
 export function fixedQueue(
   options: SendOptions | undefined,
@@ -344,7 +346,7 @@ export function fixedQueue(
     brokerName: q.brokerName,
     queueId: q.queueId,
   }));
-  const chosen = options.selector(queues, message, options.arg);
+  const chosen = callSelector(options.selector, queues, message, options.arg);
   if (chosen === null || typeof chosen !== "object" || typeof chosen.brokerName !== "string") {
     throw new ValidationError("selector", "select message queue return null.");
   }
