@@ -14,6 +14,8 @@ import { UniqIdGenerator } from "../codec/message-id.ts";
 import { fetchNameServerAddresses, NameServerList } from "./name-server.ts";
 import type { ProducerInner, RemotingLike } from "./types.ts";
 import type { ClientEventMap } from "./events.ts";
+import { logClientEvent } from "./event-log.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
 import { PeriodicTask } from "./timers.ts";
 import { cleanOfflineBrokers, fetchTopicRoute, installTopicRoute } from "./route-refresh.ts";
 import {
@@ -57,6 +59,8 @@ export interface ClientInstanceConfig {
   pid: number;
   /** Order of creation (Java `instanceIndex`). */
   instanceIndex?: number;
+  /** Where the instance logs (the creating producer's logger); default `createLogger()`. */
+  logger?: Logger;
 }
 
 /** Lifecycle of a client instance. */
@@ -104,6 +108,8 @@ export class ClientInstance {
   readonly instanceIndex: number;
   /** Heartbeat rounds sent (Java `sendHeartbeatTimesTotal`). */
   heartbeatRounds = 0;
+  /** Where this instance logs (namespace `<root>.client`). */
+  readonly logger: Logger;
 
   #state: ClientInstanceState = "CREATE_JUST";
   #starting: Promise<void> | undefined;
@@ -119,6 +125,7 @@ export class ClientInstance {
    */
   constructor(config: ClientInstanceConfig) {
     this.#config = config;
+    this.logger = (config.logger ?? createLogger()).child("client");
     this.clientId = config.clientId;
     this.instanceIndex = config.instanceIndex ?? 0;
     this.clientIP = config.clientIP;
@@ -138,8 +145,9 @@ export class ClientInstance {
     return this.#state;
   }
 
-  /** Send an event to every producer on this instance. */
+  /** Log an event (once) and send it to every producer on this instance. */
   emit<K extends keyof ClientEventMap>(type: K, detail: ClientEventMap[K]): void {
+    logClientEvent(this.logger, type, detail);
     for (const p of this.producerTable.values()) p.emit(type, detail);
   }
 

@@ -14,6 +14,7 @@
  */
 
 import { createLogger, type Logger } from "../log/logger.ts";
+import { loggedEventTypes, logProducerEvent } from "./event-log.ts";
 import type { ProducerEventListener, ProducerEventMap, ProducerEventName } from "./event-map.ts";
 
 /** Name of the event that reports a listener which threw. */
@@ -31,15 +32,20 @@ export class ProducerEvents extends EventTarget {
   /** listener → (capture + type) → the isolating wrapper registered in its place. */
   readonly #wrappers = new WeakMap<object, Map<string, EventListener>>();
   readonly #logger: Logger;
+  /** Event types the logger wants at its level: they count as listened to. */
+  readonly #logged: Set<string>;
 
   /**
    * Create the event target.
    *
-   * @param logger where listener errors are logged; default `createLogger()` (console, warn)
+   * @param logger where listener errors and the producer's events (failed sends at warn, hook
+   *   and callback errors at error, retries at info, sends at debug) are logged; default
+   *   `createLogger()` (console, warn)
    */
   constructor(logger: Logger = createLogger()) {
     super();
     this.#logger = logger;
+    this.#logged = loggedEventTypes(logger);
   }
 
   /**
@@ -127,14 +133,14 @@ export class ProducerEvents extends EventTarget {
   }
 
   /**
-   * Whether anyone may listen for `type` (may over-count after `once` listeners fired or a
+   * Whether anyone (a listener, or the logger at its level) may want `type` (may over-count after `once` listeners fired or a
    * listener's `signal` aborted; that only costs an unneeded event object).
    *
    * @param type event name
    * @returns true when a listener was added
    */
   has(type: string): boolean {
-    return this.#counts.has(type);
+    return this.#counts.has(type) || this.#logged.has(type);
   }
 
   /**
@@ -145,6 +151,7 @@ export class ProducerEvents extends EventTarget {
    * @param detail event detail
    */
   emit<K extends ProducerEventName>(type: K, detail: ProducerEventMap[K]): void {
+    if (this.#logged.has(type)) logProducerEvent(this.#logger, type, detail);
     if (this.#counts.has(type)) this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 

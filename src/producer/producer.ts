@@ -98,7 +98,7 @@ export class Producer implements AsyncDisposable {
    */
   constructor(options: ProducerOptions, factories: ClientInstanceFactories = {}) {
     this.#opts = resolveProducerOptions(options);
-    this.events = new ProducerEvents(this.#opts.logger.child("events"));
+    this.events = new ProducerEvents(this.#opts.logger.child("producer"));
     this.#inner = producerInner(this.#publishInfo, this.events);
     this.#batchHost = {
       events: this.events,

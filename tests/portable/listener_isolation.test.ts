@@ -27,7 +27,7 @@ test("events: a throwing listener is isolated, reported and logged", async () =>
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(reported.length, 3);
     assert.equal((reported[0] as Error).message, "metrics bug");
-    assert.equal(logs.filter((e) => e.namespace === "rocketmq.events").length, 3);
+    assert.equal(logs.filter((e) => e.namespace === "rocketmq.producer").length, 3);
   } finally {
     await producer.shutdown();
     await cluster.close();

@@ -39,7 +39,7 @@ Deno.test("a throwing producer.send listener is isolated, reported as an event a
         ["producer.send", "metrics bug"],
       ],
     );
-    const listenerLogs = logs.filter((e) => e.namespace === "rocketmq.events");
+    const listenerLogs = logs.filter((e) => e.namespace === "rocketmq.producer");
     assert.equal(listenerLogs.length, 8); // 4 listener errors + 4 failures of the error listener
     assert.ok(listenerLogs.every((e) => e.level === "error"));
     assert.equal(
