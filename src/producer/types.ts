@@ -24,12 +24,24 @@ export interface Message {
   keys?: string | string[];
   /** User flag (int32), stored with the message. */
   flag?: number;
-  /** Delay level 1..18 (DELAY property). */
+  /**
+   * Delay level 1..18 (DELAY property): 1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h
+   * with the broker's default `messageDelayLevel`; 0 means no delay; 19 and above are refused
+   * with a ValidationError.
+   */
   delayTimeLevel?: number;
   /** WAIT property; default true. */
   waitStoreMsgOK?: boolean;
   /** User properties; reserved names are rejected with a ValidationError. */
   properties?: Record<string, string>;
+  /**
+   * Ordering key: without `queue` or `selector` in the send options, the queue is chosen as Java's
+   * `SelectMessageQueueByHash` chooses it for this key (`abs(key.hashCode() % queues)`, with
+   * Java's `hashCode` of a `String`, `Integer` or `Long`), and the send stays on that queue (no
+   * broker switching), like Java's `send(msg, selector, arg)`. A string, a safe integer or a
+   * bigint. Client-side only: not stored with the message.
+   */
+  shardingKey?: string | number | bigint;
   /** Internal: marks a transaction half message (TRAN_MSG / PGROUP, sysFlag 0x4). */
   transactionPrepared?: boolean;
 }
