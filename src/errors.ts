@@ -57,7 +57,7 @@ export class RocketMQError extends Error {
   }
 }
 
-/** A frame or header violated the wire protocol (PROTOCOL.md §1–§2). The connection is closed. */
+/** A frame or header violated the wire protocol (Java `RemotingCommand`, `NettyDecoder`). The connection is closed. */
 export class ProtocolError extends RocketMQError {
   /**
    * Create the error.
@@ -132,7 +132,7 @@ export const RETRIABLE_BROKER_CODES: ReadonlySet<number> = new Set([1, 2, 14, 16
 
 /** A broker or name server answered with a non-success response code. */
 export class BrokerError extends RocketMQError {
-  /** The response code (PROTOCOL.md §3.3). */
+  /** The response code (Java `ResponseCode`). */
   readonly responseCode: number;
   /** The response remark, if any. */
   readonly remark: string | undefined;

@@ -316,7 +316,7 @@ export class ClientInstance {
     cleanOfflineBrokers(this);
   }
 
-  /** JSON heartbeat body, exactly like fixtures/heartbeat.json plus the inner group. */
+  /** JSON heartbeat body, exactly as Java `HeartbeatData` encodes it, plus the inner group. */
   heartbeatBody(): Uint8Array {
     return heartbeatBody(this.clientId, this.producerTable.keys());
   }

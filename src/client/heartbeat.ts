@@ -1,5 +1,5 @@
 /**
- * HEART_BEAT and UNREGISTER_CLIENT (PROTOCOL.md §10), as the client instance sends them
+ * HEART_BEAT and UNREGISTER_CLIENT (Java `HeartbeatData`, `UnregisterClientRequestHeader`), as the client instance sends them
  * (Java `MQClientInstance.sendHeartbeatToAllBroker` / `unregisterClient`).
  *
  * @module
@@ -30,7 +30,7 @@ export interface HeartbeatHost {
 }
 
 /**
- * The producer-only heartbeat body, member order as fixtures/heartbeat.json.
+ * The producer-only heartbeat body, member order as Java `HeartbeatData` encodes it.
  *
  * @param clientId client id
  * @param groups producer groups (CLIENT_INNER_PRODUCER is appended, as Java does)
