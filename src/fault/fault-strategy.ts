@@ -63,8 +63,23 @@ function checkTable(field: string, table: unknown): readonly number[] {
   return Object.freeze(table.slice());
 }
 
+/**
+ * What a producer shows of its fault strategy (`producer.faultStrategy`): the switch, the tables
+ * and the per-broker fault items.
+ */
+export interface FaultStrategyState {
+  /** Whether latency fault avoidance is on. */
+  sendLatencyFaultEnable: boolean;
+  /** Latency thresholds, ms, ascending. */
+  readonly latencyMax: readonly number[];
+  /** Avoidance per threshold, ms. */
+  readonly notAvailableDuration: readonly number[];
+  /** The per-broker fault items. */
+  readonly latencyFaultTolerance: LatencyFaultTolerance;
+}
+
 /** Picks queues, and records send latencies when latency fault avoidance is on. */
-export class MQFaultStrategy {
+export class MQFaultStrategy implements FaultStrategyState {
   /** Whether latency fault avoidance is on. */
   sendLatencyFaultEnable: boolean;
   #latencyMax: readonly number[];

@@ -17,7 +17,7 @@
  */
 
 import { AbortedError, StateError, ValidationError } from "../errors.ts";
-import type { MQFaultStrategy } from "../fault/fault-strategy.ts";
+import type { FaultStrategyState, MQFaultStrategy } from "../fault/fault-strategy.ts";
 import type { MessageCodec } from "../client/_codec.ts";
 import type { TopicPublishInfo } from "../route/publish-info.ts";
 import { fetchPublishQueues, PublishTable } from "./publish-table.ts";
@@ -52,6 +52,7 @@ import { SendTracker, Tracked } from "./tracker.ts";
 import { PropsParts } from "./_props_parts.ts";
 import { type BatchSendHost, deliverToCallback, sendTrackedBatch } from "./send-entry.ts";
 import { checkSendCallback, notRunningError } from "./usage-errors.ts";
+import { clientFactoriesOf } from "./_seams.ts";
 import {
   addOptionHooks,
   announceStart,
@@ -71,7 +72,8 @@ export class Producer implements AsyncDisposable {
   /** Instrumentation events ("producer.send", "client.route.changed", …; see events.ts). */
   readonly events: ProducerEvents;
   /** Queue selection and latency fault tolerance (inspect `latencyFaultTolerance` for fault items). */
-  readonly faultStrategy: MQFaultStrategy;
+  readonly faultStrategy: FaultStrategyState;
+  readonly #fault: MQFaultStrategy;
 
   readonly #opts: ResolvedProducerOptions;
   readonly #group: string;
@@ -93,10 +95,9 @@ export class Producer implements AsyncDisposable {
    * Create a producer (not started).
    *
    * @param options options; see {@link ProducerOptions}
-   * @param factories test seam: replaces the remoting client / codec of a new client instance
    * @throws ValidationError naming `options.<name>`
    */
-  constructor(options: ProducerOptions, factories: ClientInstanceFactories = {}) {
+  constructor(options: ProducerOptions) {
     this.#opts = resolveProducerOptions(options);
     this.events = new ProducerEvents(this.#opts.logger.child("producer"));
     this.#inner = producerInner(this.#publishInfo, this.events);
@@ -113,8 +114,8 @@ export class Producer implements AsyncDisposable {
     this.#instanceName = resolveInstanceName(this.#opts.instanceName);
     this.#clientIP = this.#opts.clientIP;
     addOptionHooks(this.#hooks, this.#opts.hooks);
-    this.#factories = factories;
-    this.faultStrategy = faultStrategyOf(this.#opts);
+    this.#factories = clientFactoriesOf(options); // test seam (_seams.ts), off the signature
+    this.faultStrategy = this.#fault = faultStrategyOf(this.#opts);
   }
 
   /** Lifecycle state. */
@@ -162,7 +163,8 @@ export class Producer implements AsyncDisposable {
     this.#codec = o.codec ?? instance.codec;
     const refreshRoute = (topic: string): Promise<TopicPublishInfo> => this.#findPublishInfo(topic);
     const env = producerKernelEnv(instance, o, this.#group, this.#hooks, refreshRoute);
-    const { events, faultStrategy: fault } = this;
+    const { events } = this;
+    const fault = this.#fault;
     this.#jobs = new SendJobs({ env, fault, events, tracker: this.#tracker, retry: o });
     this.#state = "RUNNING";
     await announceStart(instance, o, this.events);
