@@ -69,7 +69,11 @@ import {
 
 /** A RocketMQ producer. See the module docs for an example. */
 export class Producer implements AsyncDisposable {
-  /** Instrumentation events ("producer.send", "client.route.changed", …; see events.ts). */
+  /**
+   * Instrumentation events: `events.on(EventName.SEND, (e) => e.detail…)` (typed by
+   * `ProducerEventMap`, returns an unsubscribe function) or `addEventListener`. Listener errors
+   * are isolated (logged, and reported as "producer.listener.error").
+   */
   readonly events: ProducerEvents;
   /** Queue selection and latency fault tolerance (inspect `latencyFaultTolerance` for fault items). */
   readonly faultStrategy: FaultStrategyState;
