@@ -34,11 +34,24 @@
  * }
  * ```
  *
+ * Lower-level building blocks (protocol codes, frame and route codecs, the worker pool, transport
+ * detection) are in `@rocketmq-edge/client/internals`; the embedded cluster for tests is in
+ * `@rocketmq-edge/client/testing`.
+ *
  * @module
  */
 
 export { Producer } from "./src/producer/producer.ts";
 export { ProducerEvents } from "./src/producer/events.ts";
+export { EventName } from "./src/producer/event-map.ts";
+export type {
+  ClientEventMap,
+  HeartbeatEventDetail,
+  ProducerEvent,
+  ProducerEventListener,
+  ProducerEventMap,
+  ProducerEventName,
+} from "./src/producer/event-map.ts";
 export type {
   CheckForbiddenContext,
   CommunicationMode,
@@ -58,56 +71,21 @@ export type {
   TraceDispatcher,
 } from "./src/producer/types.ts";
 export * from "./src/errors.ts";
-export {
-  FrameFlag,
-  LanguageCode,
-  MessageSysFlag,
-  MQVersion,
-  PermName,
-  RequestCode,
-  ResponseCode,
-  SerializeType,
-} from "./src/remoting/codes.ts";
-export type { SerializeTypeValue } from "./src/remoting/codes.ts";
-export type { RemotingCommand } from "./src/remoting/command.ts";
-export { createOffsetMessageId, decodeOffsetMessageId } from "./src/codec/message-id.ts";
+export { ResponseCode } from "./src/remoting/codes.ts";
+export { decodeOffsetMessageId } from "./src/codec/message-id.ts";
 export type { OffsetMessageId } from "./src/codec/message-id.ts";
-export {
-  createInlineCodec,
-  createPooledCodec,
-  DEFAULT_OFFLOAD_THRESHOLD,
-} from "./src/codec/message-codec.ts";
+export { createInlineCodec, DEFAULT_OFFLOAD_THRESHOLD } from "./src/codec/message-codec.ts";
+export type { BatchRecord, MessageCodec } from "./src/codec/message-codec.ts";
+export { createPooledCodec } from "./src/codec/pooled-codec.ts";
 export type {
-  BatchRecord,
-  MessageCodec,
   PooledCodecOptions,
   PooledMessageCodec,
-} from "./src/codec/message-codec.ts";
-export { WorkerPool } from "./src/codec/worker-pool.ts";
-export type {
-  WorkerErrorInfo,
-  WorkerEvents,
-  WorkerFactory,
-  WorkerHandle,
-  WorkerPoolOptions,
-  WorkerReply,
-  WorkerRequest,
-} from "./src/codec/worker-pool.ts";
-export {
-  findBrokerAddressInPublish,
-  TopicPublishInfo,
-  topicRouteToPublishInfo,
-} from "./src/route/publish-info.ts";
-export type { TopicPublishInfoInit } from "./src/route/publish-info.ts";
-export { parseTopicRouteData, topicRouteEquals } from "./src/route/topic-route.ts";
+  WorkerPoolStats,
+} from "./src/codec/pooled-codec.ts";
 export type { BrokerData, QueueData, TopicRouteData } from "./src/route/topic-route.ts";
-export { RoundRobinIndex } from "./src/route/round-robin.ts";
-export type { RandomSource } from "./src/route/round-robin.ts";
-export { MQFaultStrategy } from "./src/fault/fault-strategy.ts";
-export type { FaultStrategyOptions } from "./src/fault/fault-strategy.ts";
+export type { FaultStrategyState } from "./src/fault/fault-strategy.ts";
 export { LatencyFaultTolerance } from "./src/fault/latency-fault-tolerance.ts";
 export type { FaultItem } from "./src/fault/latency-fault-tolerance.ts";
-export { detectTransport } from "./src/transport/detect.ts";
 export { cloudflareTransport } from "./src/transport/cloudflare.ts";
 export type {
   ConnectOptions,
@@ -118,9 +96,4 @@ export type {
 } from "./src/transport/types.ts";
 export { consoleSink, createLogger, silentLogger } from "./src/log/logger.ts";
 export type { LogEntry, Logger, LoggerOptions, LogLevel, LogSink } from "./src/log/logger.ts";
-export {
-  hashQueueIndex,
-  javaHashCode,
-  javaStringHashCode,
-  selectMessageQueueByHash,
-} from "./src/route/select-by-hash.ts";
+export { hashQueueIndex, selectMessageQueueByHash } from "./src/route/select-by-hash.ts";

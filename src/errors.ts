@@ -20,7 +20,8 @@ export type RocketMQErrorCode =
   | "STATE"
   | "ABORTED"
   | "CLIENT"
-  | "WORKER";
+  | "WORKER"
+  | "SELECTOR";
 
 /** Options shared by every {@link RocketMQError} constructor. */
 export interface RocketMQErrorOptions {
@@ -56,7 +57,7 @@ export class RocketMQError extends Error {
   }
 }
 
-/** A frame or header violated the wire protocol (PROTOCOL.md §1–§2). The connection is closed. */
+/** A frame or header violated the wire protocol (Java `RemotingCommand`, `NettyDecoder`). The connection is closed. */
 export class ProtocolError extends RocketMQError {
   /**
    * Create the error.
@@ -131,7 +132,7 @@ export const RETRIABLE_BROKER_CODES: ReadonlySet<number> = new Set([1, 2, 14, 16
 
 /** A broker or name server answered with a non-success response code. */
 export class BrokerError extends RocketMQError {
-  /** The response code (PROTOCOL.md §3.3). */
+  /** The response code (Java `ResponseCode`). */
   readonly responseCode: number;
   /** The response remark, if any. */
   readonly remark: string | undefined;
@@ -175,9 +176,26 @@ export class RouteNotFoundError extends RocketMQError {
    * @param options optional cause
    */
   constructor(topic: string, options?: RocketMQErrorOptions) {
-    super("ROUTE_NOT_FOUND", `No route info of this topic: ${topic}`, true, options);
+    super("ROUTE_NOT_FOUND", routeNotFoundMessage(topic, options?.cause), true, options);
     this.topic = topic;
   }
+}
+
+/** Java's text ("No route info of this topic"), then why and what to do about it. */
+function routeNotFoundMessage(topic: string, cause: unknown): string {
+  const base = `No route info of this topic: ${topic}`;
+  if (cause === undefined) {
+    return `${base} (the name server knows no route for it and no auto-create route: create the ` +
+      "topic, or enable autoCreateTopicEnable on the brokers)";
+  }
+  // A nested lookup failure already says what happened and what to do.
+  if (cause instanceof RouteNotFoundError) return cause.message;
+  const text = cause instanceof Error ? cause.message : String(cause);
+  if (cause instanceof ConnectionError || cause instanceof TimeoutError) {
+    return `${base}: the name-server lookup failed (${text}); check nameServer ` +
+      "(address, port, and that the name server is running and reachable)";
+  }
+  return `${base}: ${text}`;
 }
 
 /** An object was used in a lifecycle state that does not allow the call. */
@@ -266,5 +284,23 @@ export class SendFailedError extends RocketMQError {
   /** Broker names tried, in order. */
   get brokersTried(): string[] {
     return this.attempts.map((a) => a.brokerName);
+  }
+}
+
+/** A queue selector (`SendOptions.selector`) threw; the selector's error is the `cause`. */
+export class SelectorError extends RocketMQError {
+  /** The selector's function name (`"anonymous"` when it has none). */
+  readonly selector: string;
+
+  /**
+   * Create the error.
+   *
+   * @param selector the selector's name
+   * @param cause what the selector threw
+   */
+  constructor(selector: string, cause: unknown) {
+    const text = cause instanceof Error ? cause.message : String(cause);
+    super("SELECTOR", `the queue selector ${selector} threw: ${text}`, false, { cause });
+    this.selector = selector;
   }
 }

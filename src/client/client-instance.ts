@@ -13,6 +13,9 @@ import type { MessageCodec } from "./_codec.ts";
 import { UniqIdGenerator } from "../codec/message-id.ts";
 import { fetchNameServerAddresses, NameServerList } from "./name-server.ts";
 import type { ProducerInner, RemotingLike } from "./types.ts";
+import type { ClientEventMap } from "./events.ts";
+import { logClientEvent } from "./event-log.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
 import { PeriodicTask } from "./timers.ts";
 import { cleanOfflineBrokers, fetchTopicRoute, installTopicRoute } from "./route-refresh.ts";
 import {
@@ -56,6 +59,8 @@ export interface ClientInstanceConfig {
   pid: number;
   /** Order of creation (Java `instanceIndex`). */
   instanceIndex?: number;
+  /** Where the instance logs (the creating producer's logger); default `createLogger()`. */
+  logger?: Logger;
 }
 
 /** Lifecycle of a client instance. */
@@ -103,6 +108,8 @@ export class ClientInstance {
   readonly instanceIndex: number;
   /** Heartbeat rounds sent (Java `sendHeartbeatTimesTotal`). */
   heartbeatRounds = 0;
+  /** Where this instance logs (namespace `<root>.client`). */
+  readonly logger: Logger;
 
   #state: ClientInstanceState = "CREATE_JUST";
   #starting: Promise<void> | undefined;
@@ -118,6 +125,7 @@ export class ClientInstance {
    */
   constructor(config: ClientInstanceConfig) {
     this.#config = config;
+    this.logger = (config.logger ?? createLogger()).child("client");
     this.clientId = config.clientId;
     this.instanceIndex = config.instanceIndex ?? 0;
     this.clientIP = config.clientIP;
@@ -137,8 +145,9 @@ export class ClientInstance {
     return this.#state;
   }
 
-  /** Send an event to every producer on this instance. */
-  emit(type: string, detail: unknown): void {
+  /** Log an event (once) and send it to every producer on this instance. */
+  emit<K extends keyof ClientEventMap>(type: K, detail: ClientEventMap[K]): void {
+    logClientEvent(this.logger, type, detail);
     for (const p of this.producerTable.values()) p.emit(type, detail);
   }
 
@@ -307,7 +316,7 @@ export class ClientInstance {
     cleanOfflineBrokers(this);
   }
 
-  /** JSON heartbeat body, exactly like fixtures/heartbeat.json plus the inner group. */
+  /** JSON heartbeat body, exactly as Java `HeartbeatData` encodes it, plus the inner group. */
   heartbeatBody(): Uint8Array {
     return heartbeatBody(this.clientId, this.producerTable.keys());
   }

@@ -1,5 +1,5 @@
 /**
- * HEART_BEAT and UNREGISTER_CLIENT (PROTOCOL.md §10), as the client instance sends them
+ * HEART_BEAT and UNREGISTER_CLIENT (Java `HeartbeatData`, `UnregisterClientRequestHeader`), as the client instance sends them
  * (Java `MQClientInstance.sendHeartbeatToAllBroker` / `unregisterClient`).
  *
  * @module
@@ -8,6 +8,7 @@
 import { RequestCode, ResponseCode } from "../remoting/codes.ts";
 import type { RemotingCommand } from "../remoting/command.ts";
 import type { RemotingLike } from "./types.ts";
+import type { ClientEventMap } from "./events.ts";
 
 /** Java `MixAll.CLIENT_INNER_PRODUCER_GROUP`, always announced in heartbeats. */
 export const CLIENT_INNER_PRODUCER = "CLIENT_INNER_PRODUCER";
@@ -23,13 +24,13 @@ export interface HeartbeatHost {
   /** Build a request with the client's language, version and encoding. */
   request(code: number, extFields?: Record<string, string>, body?: Uint8Array): RemotingCommand;
   /** Report an event to the producers. */
-  emit(type: string, detail: unknown): void;
+  emit<K extends keyof ClientEventMap>(type: K, detail: ClientEventMap[K]): void;
   /** Remember the version a broker answered with. */
   recordBrokerVersion(brokerName: string, address: string, version: number): void;
 }
 
 /**
- * The producer-only heartbeat body, member order as fixtures/heartbeat.json.
+ * The producer-only heartbeat body, member order as Java `HeartbeatData` encodes it.
  *
  * @param clientId client id
  * @param groups producer groups (CLIENT_INNER_PRODUCER is appended, as Java does)

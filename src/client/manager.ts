@@ -11,6 +11,7 @@ import type { Transport } from "../transport/types.ts";
 import { ClientInstance } from "./client-instance.ts";
 import type { RemotingLike } from "./types.ts";
 import { processId } from "./_host.ts";
+import type { Logger } from "../log/logger.ts";
 
 const instances = new Map<string, ClientInstance>();
 let instanceIndex = 0;
@@ -37,6 +38,8 @@ export interface ClientInstanceOptions {
   serializeType: 0 | 1;
   /** Transport override. */
   transport: Transport | undefined;
+  /** Where a new instance logs. */
+  logger?: Logger;
 }
 
 /** Factories the manager uses; tests replace them to run without sockets. */
@@ -87,6 +90,7 @@ export function getOrCreateClientInstance(
       codec: factories.codec?.() ?? createDefaultCodec(),
       pid: processId(),
       instanceIndex: instanceIndex++,
+      logger: options.logger,
     });
     instances.set(clientId, instance);
   }

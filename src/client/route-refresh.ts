@@ -20,6 +20,7 @@ import { topicRouteToPublishInfo } from "../route/publish-info.ts";
 import type { ClientInstanceState } from "./client-instance.ts";
 import type { NameServerList } from "./name-server.ts";
 import type { ProducerInner, RemotingLike } from "./types.ts";
+import type { ClientEventMap } from "./events.ts";
 
 /** What fetching and installing routes needs from the client instance. */
 export interface RouteHost {
@@ -40,7 +41,7 @@ export interface RouteHost {
   /** Build a request with the client's language, version and encoding. */
   request(code: number, extFields?: Record<string, string>, body?: Uint8Array): RemotingCommand;
   /** Report an event to the producers. */
-  emit(type: string, detail: unknown): void;
+  emit<K extends keyof ClientEventMap>(type: K, detail: ClientEventMap[K]): void;
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { RemotingClient } from "../remoting/client.ts";
 import type { RemotingCommand } from "../remoting/command.ts";
 import type { TopicPublishInfo } from "../route/publish-info.ts";
+import type { ClientEventMap } from "./events.ts";
 
 /** The part of `RemotingClient` the client instance uses (a seam for unit tests). */
 export interface RemotingLike {
@@ -39,5 +40,5 @@ export interface ProducerInner {
   /** Install new publish info for a topic after a route change. */
   updateTopicPublishInfo(topic: string, info: TopicPublishInfo): void;
   /** Deliver an instrumentation event of the shared client ("client.*"). */
-  emit(type: string, detail: unknown): void;
+  emit<K extends keyof ClientEventMap>(type: K, detail: ClientEventMap[K]): void;
 }

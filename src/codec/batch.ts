@@ -1,5 +1,5 @@
 /**
- * The SEND_BATCH_MESSAGE body (PROTOCOL.md §7.1, Java `MessageDecoder.encodeMessages`): one
+ * The SEND_BATCH_MESSAGE body (Java `MessageDecoder.encodeMessages`): one
  * record per message, concatenated.
  *
  * | TOTALSIZE int32 | MAGICCODE int32 = 0 | BODYCRC int32 = 0 | FLAG int32 |

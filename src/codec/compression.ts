@@ -1,5 +1,5 @@
 /**
- * zlib compression of message bodies (PROTOCOL.md §6): a zlib stream with the 2-byte header, the
+ * zlib compression of message bodies (Java `UtilAll.compress`, `MessageSysFlag`): a zlib stream with the 2-byte header, the
  * format `java.util.zip.Inflater` reads (not raw deflate, not gzip).
  *
  * The backend is chosen lazily, once, per runtime, fastest first (measured in `bench/pool.ts`):

@@ -28,7 +28,7 @@ export type { BatchRecord } from "./batch.ts";
 export interface MessageCodec {
   /** zlib stream (2-byte header) of `body` at `level` (−1..9), Java `Inflater`-compatible. */
   compress(body: Uint8Array, level: number): Promise<Uint8Array>;
-  /** SEND_BATCH_MESSAGE body of the records (PROTOCOL.md §7.1). */
+  /** SEND_BATCH_MESSAGE body of the records (Java `MessageDecoder.encodeMessages`). */
   encodeBatch(records: BatchRecord[]): Promise<Uint8Array>;
   /** Release workers, if any. Idempotent. */
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 /**
- * Message ids (PROTOCOL.md §8): the client `UNIQ_KEY` (Java `MessageClientIDSetter`) and the
+ * Message ids (Java `MessageClientIDSetter`, `MessageDecoder.createMessageId`): the client `UNIQ_KEY` (Java `MessageClientIDSetter`) and the
  * broker's offsetMsgId (Java `MessageDecoder.createMessageId` / `decodeMessageId`).
  *
  * @module

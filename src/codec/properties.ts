@@ -1,5 +1,5 @@
 /**
- * Message properties: the `name 0x01 value 0x02 …` string of PROTOCOL.md §5, and the well-known
+ * Message properties: the `name 0x01 value 0x02 …` string of Java `MessageDecoder.messageProperties2String`, and the well-known
  * property names (Java `MessageConst`).
  *
  * @module
@@ -10,7 +10,7 @@ export const NAME_VALUE_SEPARATOR = "\u0001";
 /** Separates two properties (Java `MessageDecoder.PROPERTY_SEPARATOR`). */
 export const PROPERTY_SEPARATOR = "\u0002";
 
-/** Well-known property names (PROTOCOL.md §5.2), keyed by their Java constant names. */
+/** Well-known property names (Java `MessageConst`), keyed by their Java constant names. */
 export const MessageConst = {
   PROPERTY_KEYS: "KEYS",
   PROPERTY_TAGS: "TAGS",

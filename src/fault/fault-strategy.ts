@@ -9,6 +9,7 @@ import { type MessageQueue, messageQueue } from "../route/message-queue.ts";
 import type { TopicPublishInfo } from "../route/publish-info.ts";
 import { javaAbsMod, type RandomSource } from "../route/round-robin.ts";
 import { LatencyFaultTolerance } from "./latency-fault-tolerance.ts";
+import type { Logger } from "../log/logger.ts";
 
 /** Default latency thresholds, ms (Java `latencyMax`). */
 export const DEFAULT_LATENCY_MAX: readonly number[] = Object.freeze([
@@ -45,6 +46,8 @@ export interface FaultStrategyOptions {
   notAvailableDuration?: readonly number[];
   /** Random source for round-robin starts and tie shuffling (default `Math.random`). */
   random?: RandomSource;
+  /** Where a broker newly marked unavailable is logged (warn); default: not logged. */
+  logger?: Logger;
 }
 
 function checkTable(field: string, table: unknown): readonly number[] {
@@ -60,14 +63,30 @@ function checkTable(field: string, table: unknown): readonly number[] {
   return Object.freeze(table.slice());
 }
 
+/**
+ * What a producer shows of its fault strategy (`producer.faultStrategy`): the switch, the tables
+ * and the per-broker fault items.
+ */
+export interface FaultStrategyState {
+  /** Whether latency fault avoidance is on. */
+  sendLatencyFaultEnable: boolean;
+  /** Latency thresholds, ms, ascending. */
+  readonly latencyMax: readonly number[];
+  /** Avoidance per threshold, ms. */
+  readonly notAvailableDuration: readonly number[];
+  /** The per-broker fault items. */
+  readonly latencyFaultTolerance: LatencyFaultTolerance;
+}
+
 /** Picks queues, and records send latencies when latency fault avoidance is on. */
-export class MQFaultStrategy {
+export class MQFaultStrategy implements FaultStrategyState {
   /** Whether latency fault avoidance is on. */
   sendLatencyFaultEnable: boolean;
   #latencyMax: readonly number[];
   #notAvailableDuration: readonly number[];
   /** The per-broker fault items. */
   readonly latencyFaultTolerance: LatencyFaultTolerance;
+  readonly #logger: Logger | undefined;
 
   /**
    * Create the strategy.
@@ -85,6 +104,7 @@ export class MQFaultStrategy {
       options.notAvailableDuration ?? DEFAULT_NOT_AVAILABLE_DURATION,
     );
     this.latencyFaultTolerance = new LatencyFaultTolerance(clock, options.random);
+    this.#logger = options.logger;
   }
 
   /** Latency thresholds, ms, ascending. */
@@ -176,7 +196,19 @@ export class MQFaultStrategy {
     const duration = this.computeNotAvailableDuration(
       isolation ? ISOLATION_LATENCY_MS : currentLatency,
     );
-    this.latencyFaultTolerance.updateFaultItem(brokerName, currentLatency, duration);
+    const lft = this.latencyFaultTolerance;
+    // Logged on the change from available to avoided only, not on every failed attempt.
+    const log = duration > 0 && this.#logger?.enabled("warn") === true &&
+      lft.isAvailable(brokerName);
+    lft.updateFaultItem(brokerName, currentLatency, duration);
+    if (log) {
+      this.#logger!.warn("broker marked unavailable by latency fault tolerance", {
+        broker: brokerName,
+        latencyMs: currentLatency,
+        isolation,
+        unavailableMs: duration,
+      });
+    }
   }
 
   /**

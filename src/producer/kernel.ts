@@ -1,7 +1,7 @@
 /**
  * One send attempt (Java `sendKernelImpl` + `MQClientAPIImpl.sendMessage`/`processSendResponse`):
  * broker address (refreshing the route when unknown), VIP channel, hooks, the SEND_MESSAGE_V2 /
- * SEND_BATCH_MESSAGE header in the fixtures' field order, and the response mapping.
+ * SEND_BATCH_MESSAGE header in the Java client's field order, and the response mapping.
  *
  * @module
  */
@@ -79,7 +79,7 @@ export function sendHeaderJson(
 }
 
 /**
- * The SEND_MESSAGE_V2 header (PROTOCOL.md §4.1): one object literal in the fixtures' order
+ * The SEND_MESSAGE_V2 header (Java `SendMessageRequestHeaderV2`): one object literal in Java's order
  * a,b,c,d,e,f,g,h,i,j,k,m,n. `l` (maxReconsumeTimes) is only for retry topics and comes from a
  * reserved property we never carry, so it is never written.
  *

@@ -26,6 +26,7 @@ import {
   type ResolvedProducerOptions,
 } from "./options.ts";
 import type { ProducerEvents } from "./events.ts";
+import type { ProducerEventMap } from "./event-map.ts";
 import type { HookList } from "./hooks.ts";
 import type { KernelEnv } from "./kernel.ts";
 import type { PublishTable } from "./publish-table.ts";
@@ -83,6 +84,7 @@ export function faultStrategyOf(o: ResolvedProducerOptions): MQFaultStrategy {
     sendLatencyFaultEnable: o.sendLatencyFaultEnable,
     latencyMax: o.latencyMax,
     notAvailableDuration: o.notAvailableDuration,
+    logger: o.logger.child("fault"),
   });
 }
 
@@ -98,7 +100,7 @@ export function producerInner(publishInfo: PublishTable, events: ProducerEvents)
     publishTopics: () => publishInfo.topics(),
     isPublishTopicNeedUpdate: (topic) => publishInfo.needsUpdate(topic),
     updateTopicPublishInfo: (topic, info) => publishInfo.update(topic, info),
-    emit: (type, detail) => events.emit(type, detail),
+    emit: (type, detail) => events.emit(type, detail as ProducerEventMap[typeof type]),
   };
 }
 
@@ -132,6 +134,7 @@ export function joinClientInstance(
     heartbeatIntervalMs: o.heartbeatIntervalMs,
     serializeType: o.serializeType,
     transport: o.transport,
+    logger: o.logger,
   }, factories);
   return instance.registerProducer(group, inner) ? instance : undefined;
 }
@@ -246,6 +249,10 @@ export async function announceStart(
 ): Promise<void> {
   await instance.sendHeartbeatToAllBroker();
   await runTraceDispatcher(o.traceDispatcher, "start", events, instance.nameServers.addresses);
+  o.logger.child("producer").info("started", {
+    clientId: instance.clientId,
+    nameServer: instance.nameServers.addresses,
+  });
 }
 
 /**
@@ -266,8 +273,14 @@ export async function shutdownProducer(
   events: ProducerEvents,
   tracker: SendTracker,
 ): Promise<void> {
+  const log = o.logger.child("producer");
   if (!(await tracker.idle(o.shutdownTimeoutMs))) {
     // Deadline passed: fail the rest. Aborted requests reject at once in the remoting client.
+    log.warn("shutdown timed out waiting for in-flight sends; aborting them", {
+      group,
+      inFlight: tracker.inFlight,
+      shutdownTimeoutMs: o.shutdownTimeoutMs,
+    });
     tracker.abort();
     await tracker.idle(1000);
   }
@@ -279,4 +292,5 @@ export async function shutdownProducer(
   // fail; every send promise settles before shutdown() resolves.
   tracker.abort();
   await tracker.idle(Infinity);
+  log.info("shut down", { group });
 }

@@ -1,7 +1,7 @@
 /**
  * Turning a caller's {@link Message} (or a list of them) into what goes on the wire, once per
- * send: validation (PROTOCOL.md §14, via validation.ts), the UTF-8 body, the properties string in
- * the fixtures' order (TAGS, KEYS, UNIQ_KEY, WAIT, DELAY, TRAN_MSG, PGROUP, INSTANCE_ID, user
+ * send: validation (Java `Validators`, via validation.ts), the UTF-8 body, the properties string in
+ * the Java client's order (TAGS, KEYS, UNIQ_KEY, WAIT, DELAY, TRAN_MSG, PGROUP, INSTANCE_ID, user
  * properties), the client id, the namespace, and for batches the encoded body (Java `MessageBatch.generateFromList`).
  * Retries reuse the prepared form, so the UNIQ_KEY stays the same across attempts as in Java.
  *
@@ -301,7 +301,7 @@ export async function compressIfNeeded(
 /**
  * Prepare a batch (Java `DefaultMQProducer.batch`): every message validated (fields named
  * `messages[i].…`), same topic, no delay, no retry topic, equal waitStoreMsgOK, each its own
- * UNIQ_KEY; the batch header carries only `WAIT` (never UNIQ_KEY, see PROTOCOL.md §7.2); the
+ * UNIQ_KEY; the batch header carries only `WAIT` (never UNIQ_KEY: Java `MessageBatch` / `MessageClientIDSetter`); the
  * encoded body must fit `maxMessageSize`.
  *
  * @param messages the messages

@@ -8,6 +8,7 @@
 import { ValidationError } from "../errors.ts";
 import type { MessageCodec } from "../client/_codec.ts";
 import type { Transport } from "../transport/types.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
 import type { ProducerHooks, ProducerOptions, TraceDispatcher } from "./types.ts";
 
 /** Java `MixAll.CLIENT_INNER_PRODUCER_GROUP`. */
@@ -75,6 +76,8 @@ export interface ResolvedProducerOptions {
   traceDispatcher: TraceDispatcher | undefined;
   /** Shutdown drain deadline. */
   shutdownTimeoutMs: number;
+  /** Where the producer logs. */
+  logger: Logger;
 }
 
 const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^\s:;\[\]]+):(\d{1,5})$/;
@@ -216,6 +219,15 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
   ) {
     throw new ValidationError("options.codec", "must implement MessageCodec");
   }
+  const logger = options.logger ?? createLogger();
+  if (
+    logger === null || typeof logger !== "object" ||
+    !["enabled", "debug", "info", "warn", "error", "child"].every((m) =>
+      typeof (logger as unknown as Record<string, unknown>)[m] === "function"
+    )
+  ) {
+    throw new ValidationError("options.logger", "must implement Logger (see createLogger)");
+  }
   return {
     group: options.group,
     nameServer,
@@ -246,5 +258,6 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
     hooks: options.hooks,
     traceDispatcher: td,
     shutdownTimeoutMs: int(options, "shutdownTimeoutMs", 3000, 0),
+    logger,
   };
 }

@@ -17,7 +17,7 @@
  */
 
 import { AbortedError, StateError, ValidationError } from "../errors.ts";
-import type { MQFaultStrategy } from "../fault/fault-strategy.ts";
+import type { FaultStrategyState, MQFaultStrategy } from "../fault/fault-strategy.ts";
 import type { MessageCodec } from "../client/_codec.ts";
 import type { TopicPublishInfo } from "../route/publish-info.ts";
 import { fetchPublishQueues, PublishTable } from "./publish-table.ts";
@@ -52,6 +52,8 @@ import type {
 import { SendTracker, Tracked } from "./tracker.ts";
 import { PropsParts } from "./_props_parts.ts";
 import { type BatchSendHost, deliverToCallback, sendTrackedBatch } from "./send-entry.ts";
+import { checkSendCallback, notRunningError } from "./usage-errors.ts";
+import { clientFactoriesOf } from "./_seams.ts";
 import {
   addOptionHooks,
   announceStart,
@@ -68,10 +70,15 @@ import {
 
 /** A RocketMQ producer. See the module docs for an example. */
 export class Producer implements AsyncDisposable {
-  /** Instrumentation events ("producer.send", "client.route.changed", …; see events.ts). */
-  readonly events: ProducerEvents = new ProducerEvents();
+  /**
+   * Instrumentation events: `events.on(EventName.SEND, (e) => e.detail…)` (typed by
+   * `ProducerEventMap`, returns an unsubscribe function) or `addEventListener`. Listener errors
+   * are isolated (logged, and reported as "producer.listener.error").
+   */
+  readonly events: ProducerEvents;
   /** Queue selection and latency fault tolerance (inspect `latencyFaultTolerance` for fault items). */
-  readonly faultStrategy: MQFaultStrategy;
+  readonly faultStrategy: FaultStrategyState;
+  readonly #fault: MQFaultStrategy;
 
   readonly #opts: ResolvedProducerOptions;
   readonly #group: string;
@@ -93,18 +100,27 @@ export class Producer implements AsyncDisposable {
    * Create a producer (not started).
    *
    * @param options options; see {@link ProducerOptions}
-   * @param factories test seam: replaces the remoting client / codec of a new client instance
    * @throws ValidationError naming `options.<name>`
    */
-  constructor(options: ProducerOptions, factories: ClientInstanceFactories = {}) {
+  constructor(options: ProducerOptions) {
     this.#opts = resolveProducerOptions(options);
+    this.events = new ProducerEvents(this.#opts.logger.child("producer"));
+    this.#inner = producerInner(this.#publishInfo, this.events);
+    this.#batchHost = {
+      events: this.events,
+      tracker: this.#tracker,
+      running: () => this.#running(),
+      prepareContext: (instance) => this.#prepareContext(instance),
+      codec: () => this.#codec!,
+      send: (p, mode, options, begin) => this.#send(p, mode, options, begin),
+    };
     checkProducerGroup(this.#opts.group);
     this.#group = wrapNamespace(this.#opts.namespace, this.#opts.group);
     this.#instanceName = resolveInstanceName(this.#opts.instanceName);
     this.#clientIP = this.#opts.clientIP;
     addOptionHooks(this.#hooks, this.#opts.hooks);
-    this.#factories = factories;
-    this.faultStrategy = faultStrategyOf(this.#opts);
+    this.#factories = clientFactoriesOf(options); // test seam (_seams.ts), off the signature
+    this.faultStrategy = this.#fault = faultStrategyOf(this.#opts);
   }
 
   /** Lifecycle state. */
@@ -173,28 +189,22 @@ export class Producer implements AsyncDisposable {
     this.#codec = o.codec ?? instance.codec;
     const refreshRoute = (topic: string): Promise<TopicPublishInfo> => this.#findPublishInfo(topic);
     const env = producerKernelEnv(instance, o, this.#group, this.#hooks, refreshRoute);
-    const { events, faultStrategy: fault } = this;
+    const { events } = this;
+    const fault = this.#fault;
     this.#jobs = new SendJobs({ env, fault, events, tracker: this.#tracker, retry: o });
     this.#state = "RUNNING";
     await announceStart(instance, o, this.events);
   }
 
-  /** The view of this producer the client instance uses. */
-  readonly #inner: ProducerInner = producerInner(this.#publishInfo, this.events);
+  /** The view of this producer the client instance uses (set in the constructor, after events). */
+  readonly #inner: ProducerInner;
 
-  /** The view of this producer the batch entry uses. */
-  readonly #batchHost: BatchSendHost = {
-    events: this.events,
-    tracker: this.#tracker,
-    running: () => this.#running(),
-    prepareContext: (instance) => this.#prepareContext(instance),
-    codec: () => this.#codec!,
-    send: (p, mode, options, begin) => this.#send(p, mode, options, begin),
-  };
+  /** The view of this producer the batch entry uses (set in the constructor, after events). */
+  readonly #batchHost: BatchSendHost;
 
   #running(): ClientInstance {
     if (this.#state !== "RUNNING" || this.#instance === undefined) {
-      throw new StateError(this.#state, "The producer service state not OK");
+      throw notRunningError(this.#state);
     }
     return this.#instance;
   }
@@ -361,8 +371,11 @@ export class Producer implements AsyncDisposable {
    * @param message the message
    * @param callback onSuccess / onException
    * @param options budget, signal, explicit queue or selector
+   * @throws ValidationError naming `callback` when it lacks onSuccess / onException (every other
+   *   failure goes to `onException`)
    */
   sendAsync(message: Message, callback: SendCallback, options?: SendOptions): void {
+    checkSendCallback(callback);
     const result = this.#tracked<SendResult>("ASYNC", message, undefined, options);
     deliverToCallback(result, callback, this.events);
   }

@@ -28,6 +28,7 @@ import { type SendTracker, trackFailure, trackSuccess } from "./tracker.ts";
 import type { CommunicationMode, Message, SendOptions, SendResult } from "./types.ts";
 import { ValidationError } from "../errors.ts";
 import { withoutNamespace, wrapNamespace } from "../client/namespace.ts";
+import { callSelector, orderedChoice } from "./queue-choice.ts";
 
 /** Retry settings of the producer a job needs. */
 export interface RetrySettings {
@@ -321,15 +322,16 @@ function wireQueue(q: MessageQueue, namespace: string | undefined): MessageQueue
 
 /**
  * The queue a send is pinned to: the explicit queue (Java `send(msg, mq)`), or the selector's
- * choice among the topic's queues shown without namespace (Java `sendSelectImpl`); undefined for
- * a normal send.
+ * (or the `shardingKey` hash's) choice among the topic's queues shown without namespace (Java
+ * `sendSelectImpl`); undefined for a normal send.
  *
  * @param options send options
  * @param info the topic's publish info (undefined with an explicit queue)
  * @param message the caller's message (passed to the selector)
  * @param namespace namespace, if any
  * @returns the wire queue, or undefined
- * @throws ValidationError naming `selector` when the selector returns no queue
+ * @throws ValidationError naming `selector` when the selector returns no queue; SelectorError when
+ *   it throws
  */
 export function fixedQueue(
   options: SendOptions | undefined,
@@ -338,13 +340,14 @@ export function fixedQueue(
   namespace: string | undefined,
 ): MessageQueue | undefined {
   if (options?.queue !== undefined) return wireQueue(options.queue, namespace);
-  if (options?.selector === undefined) return undefined;
+  const ordered = orderedChoice(options, message); // selector, or the message's shardingKey
+  if (ordered === undefined) return undefined;
   const queues = info!.messageQueueList.map((q) => ({
     topic: withoutNamespace(namespace, q.topic),
     brokerName: q.brokerName,
     queueId: q.queueId,
   }));
-  const chosen = options.selector(queues, message, options.arg);
+  const chosen = callSelector(ordered.selector, queues, message, ordered.arg);
   if (chosen === null || typeof chosen !== "object" || typeof chosen.brokerName !== "string") {
     throw new ValidationError("selector", "select message queue return null.");
   }

@@ -9,7 +9,7 @@ import { AbortedError } from "../errors.ts";
 import { unrefTimer } from "../client/timers.ts";
 import type { ProducerEvents } from "./events.ts";
 import type { SendOutcome } from "./send-loop.ts";
-import type { CommunicationMode } from "./types.ts";
+import type { CommunicationMode, SendResult } from "./types.ts";
 
 /** Counts in-flight sends and aborts them on shutdown. */
 export class SendTracker {
@@ -139,7 +139,8 @@ export function trackSuccess<R>(
 ): R {
   try {
     if (events.has("producer.send")) {
-      events.emit("producer.send", { result: r, latencyMs: Date.now() - begin, mode });
+      const result = r as SendResult | undefined; // R is the send's result type
+      events.emit("producer.send", { result, latencyMs: Date.now() - begin, mode });
     }
     return r;
   } catch (error) {

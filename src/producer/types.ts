@@ -8,6 +8,7 @@
 import type { MessageQueue } from "../route/message-queue.ts";
 import type { Transport } from "../transport/types.ts";
 import type { MessageCodec } from "../client/_codec.ts";
+import type { Logger } from "../log/logger.ts";
 
 export type { MessageQueue };
 
@@ -23,12 +24,24 @@ export interface Message {
   keys?: string | string[];
   /** User flag (int32), stored with the message. */
   flag?: number;
-  /** Delay level 1..18 (DELAY property). */
+  /**
+   * Delay level 1..18 (DELAY property): 1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h
+   * with the broker's default `messageDelayLevel`; 0 means no delay; 19 and above are refused
+   * with a ValidationError.
+   */
   delayTimeLevel?: number;
   /** WAIT property; default true. */
   waitStoreMsgOK?: boolean;
   /** User properties; reserved names are rejected with a ValidationError. */
   properties?: Record<string, string>;
+  /**
+   * Ordering key: without `queue` or `selector` in the send options, the queue is chosen as Java's
+   * `SelectMessageQueueByHash` chooses it for this key (`abs(key.hashCode() % queues)`, with
+   * Java's `hashCode` of a `String`, `Integer` or `Long`), and the send stays on that queue (no
+   * broker switching), like Java's `send(msg, selector, arg)`. A string, a safe integer or a
+   * bigint. Client-side only: not stored with the message.
+   */
+  shardingKey?: string | number | bigint;
   /** Internal: marks a transaction half message (TRAN_MSG / PGROUP, sysFlag 0x4). */
   transactionPrepared?: boolean;
 }
@@ -215,6 +228,12 @@ export interface ProducerOptions {
   traceDispatcher?: TraceDispatcher;
   /** How long `shutdown()` waits for in-flight sends; default 3000. */
   shutdownTimeoutMs?: number;
+  /**
+   * Where the producer and its client instance log (name-server failover, brokers marked
+   * unavailable, route changes, failed sends, listener and hook errors, shutdown timeouts);
+   * default `createLogger()`: the console at warn. `createLogger({ level: "silent" })` silences.
+   */
+  logger?: Logger;
 }
 
 /** What a producer's client instance knows of the cluster (dashboards, readiness probes). */

@@ -1,6 +1,6 @@
 /**
  * Client-side validation (Java 4.9 `Validators`, `TopicValidator`, `Message.putUserProperty`;
- * PROTOCOL.md §14). Every check throws {@link ValidationError} naming the field and the rule.
+ * Java `Validators`). Every check throws {@link ValidationError} naming the field and the rule.
  *
  * @module
  */
@@ -177,9 +177,13 @@ export function checkProperties(
   }
 }
 
+/** The broker's default `messageDelayLevel` has 18 levels: 1s 5s 10s 30s 1m … 10m 20m 30m 1h 2h. */
+export const MAX_DELAY_TIME_LEVEL = 18;
+
 /**
- * Check a delay level: an integer in 0..2147483647 (0 = none; 1..18 with the broker's default
- * `messageDelayLevel`, which clamps larger levels to its maximum).
+ * Check a delay level: an integer in 0..18 (0 = none; 1..18 the levels of the broker's default
+ * `messageDelayLevel`). The Java client sends any level and the broker silently clamps one above
+ * its maximum to the longest delay (2 h); we refuse it instead, so a typo is not a 2-hour delay.
  *
  * @param level the level
  * @param field field name for the error (default "delayTimeLevel")
@@ -189,8 +193,15 @@ export function checkDelayTimeLevel(
   level: unknown,
   field = "delayTimeLevel",
 ): asserts level is number {
-  if (typeof level !== "number" || !Number.isInteger(level) || level < 0 || level > 0x7fffffff) {
-    throw new ValidationError(field, `must be an integer in 0..2147483647, got ${String(level)}`);
+  if (
+    typeof level !== "number" || !Number.isInteger(level) || level < 0 ||
+    level > MAX_DELAY_TIME_LEVEL
+  ) {
+    throw new ValidationError(
+      field,
+      `must be an integer in 0..${MAX_DELAY_TIME_LEVEL} (1..${MAX_DELAY_TIME_LEVEL}: 1s 5s 10s 30s ` +
+        `1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h; 0: no delay), got ${String(level)}`,
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * ROCKETMQ binary header encoding (serialize type 1, PROTOCOL.md §2.2).
+ * ROCKETMQ binary header encoding (serialize type 1, Java `RocketMQSerializable`).
  *
  * Layout: int16 code, uint8 language, int16 version, int32 opaque, int32 flag, int32 remark length
  * + bytes, int32 map length + entries (int16 key length + key, int32 value length + value).

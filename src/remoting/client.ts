@@ -1,7 +1,7 @@
 /**
  * The remoting client: request/response over RocketMQ's remoting protocol, one lazily opened
  * connection per address, timeouts, aborts, and answers to broker-initiated requests
- * (PROTOCOL.md §1.2). Runtime-free: sockets come from a {@link Transport}.
+ * (Java `NettyRemotingAbstract`, `RemotingCommand` flag bits). Runtime-free: sockets come from a {@link Transport}.
  *
  * @module
  */

@@ -1,13 +1,14 @@
 /**
  * Named constants of the remoting protocol: request codes, response codes, language codes,
- * frame flag bits, serialize types and protocol versions (PROTOCOL.md §1–§3).
+ * frame flag bits, serialize types and protocol versions (Java `RequestCode`, `ResponseCode`,
+ * `LanguageCode`, `RemotingCommand`, `SerializeType`, `MQVersion`).
  *
  * Plain `as const` objects (no `enum`) so the source stays erasable TypeScript.
  *
  * @module
  */
 
-/** Request codes a producer sends or receives (PROTOCOL.md §3.1, §3.2). */
+/** Request codes a producer sends or receives (Java `RequestCode`). */
 export const RequestCode = {
   SEND_MESSAGE: 10,
   UPDATE_AND_CREATE_TOPIC: 17,
@@ -27,7 +28,7 @@ export const RequestCode = {
   PUSH_REPLY_MESSAGE_TO_CLIENT: 326,
 } as const;
 
-/** Response codes (PROTOCOL.md §3.3). */
+/** Response codes (Java `ResponseCode`, `RemotingSysResponseCode`). */
 export const ResponseCode = {
   SUCCESS: 0,
   SYSTEM_ERROR: 1,
@@ -50,7 +51,7 @@ export const ResponseCode = {
   GO_AWAY: 1500,
 } as const;
 
-/** Language codes (PROTOCOL.md §1.3). The index of a name in {@link LANGUAGE_NAMES} is its code. */
+/** Language codes (Java `LanguageCode`). The index of a name in {@link LANGUAGE_NAMES} is its code. */
 export const LanguageCode = {
   JAVA: 0,
   CPP: 1,
@@ -76,7 +77,7 @@ export const LANGUAGE_BY_NAME: ReadonlyMap<string, number> = new Map(
   LANGUAGE_NAMES.map((name, code) => [name, code]),
 );
 
-/** Bits of the frame header `flag` field (PROTOCOL.md §1.2). */
+/** Bits of the frame header `flag` field (Java `RemotingCommand` `RPC_TYPE` / `RPC_ONEWAY`). */
 export const FrameFlag = {
   /** Set on responses. */
   RESPONSE: 0x1,
@@ -93,7 +94,7 @@ export const SerializeType = {
 /** A header serialization type value. */
 export type SerializeTypeValue = (typeof SerializeType)[keyof typeof SerializeType];
 
-/** Protocol `version` ordinals (PROTOCOL.md §1.4). */
+/** Protocol `version` ordinals (Java `MQVersion.Version`). */
 export const MQVersion = {
   V3_4_9: 121,
   V4_9_3: 399,
@@ -104,7 +105,7 @@ export const MQVersion = {
   V5_3_2: 477,
 } as const;
 
-/** Topic/queue permission bits (PROTOCOL.md §9.3). */
+/** Topic/queue permission bits (Java `PermName`). */
 export const PermName = {
   PRIORITY: 0x8,
   READ: 0x4,
@@ -112,12 +113,12 @@ export const PermName = {
   INHERIT: 0x1,
 } as const;
 
-/** Message `sysFlag` bits a producer may set (PROTOCOL.md §6). */
+/** Message `sysFlag` bits a producer may set (Java `MessageSysFlag`). */
 export const MessageSysFlag = {
   COMPRESSED: 0x1,
   TRANSACTION_PREPARED: 0x4,
   COMPRESSION_ZLIB: 0x300,
 } as const;
 
-/** Largest frame a peer accepts: `totalLength + 4 ≤ 16 MiB` (PROTOCOL.md §1.1). */
+/** Largest frame a peer accepts: `totalLength + 4 ≤ 16 MiB` (Java `NettyDecoder` `FRAME_MAX_LENGTH`). */
 export const MAX_FRAME_LENGTH = 16 * 1024 * 1024;

@@ -1,5 +1,5 @@
 /**
- * The decoded form of one remoting frame (PROTOCOL.md §1–§2), shared by the codec, the remoting
+ * The decoded form of one remoting frame (Java `RemotingCommand`), shared by the codec, the remoting
  * client and the embedded test cluster.
  *
  * @module
@@ -11,9 +11,9 @@ import { FrameFlag, type SerializeTypeValue } from "./codes.ts";
 export interface RemotingCommand {
   /** Request code, or response code in a response. */
   code: number;
-  /** Language code (PROTOCOL.md §1.3). JSON headers carry the name; the codec maps it. Unknown names decode as -1. */
+  /** Language code (Java `LanguageCode`). JSON headers carry the name; the codec maps it. Unknown names decode as -1. */
   language: number;
-  /** Protocol version ordinal (PROTOCOL.md §1.4). */
+  /** Protocol version ordinal (Java `MQVersion.Version`). */
   version: number;
   /** Correlation id. */
   opaque: number;

@@ -1,5 +1,5 @@
 /**
- * Remoting frames (PROTOCOL.md §1.1): `int32 totalLength`, `int32 serializeType << 24 |
+ * Remoting frames (Java `RemotingCommand.encode` / `decode`, `NettyDecoder`): `int32 totalLength`, `int32 serializeType << 24 |
  * headerLength`, header, body. Encoding for both header types, whole-frame decoding, and a
  * streaming {@link FrameDecoder} that reassembles frames from arbitrary socket chunks.
  *
@@ -135,7 +135,7 @@ export function encodeJsonRequestFrame(
  * Encode a command as one whole frame, including the 4-byte length prefix.
  *
  * The header type is `cmd.serializeType`. JSON headers use `options.jsonStyle` (default
- * `"client"`). Binary headers reject empty strings (they would arrive as null, PROTOCOL.md §2.2)
+ * `"client"`). Binary headers reject empty strings (they would arrive as null, Java `RocketMQSerializable`)
  * and codes or versions outside int16.
  *
  * @param cmd the command

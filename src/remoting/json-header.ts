@@ -1,7 +1,7 @@
 /**
- * JSON header encoding (serialize type 0, PROTOCOL.md §2.1).
+ * JSON header encoding (serialize type 0, Java `RemotingSerializable` / fastjson).
  *
- * Two output styles, each byte-identical to what the fixtures recorded:
+ * Two output styles, each byte-identical to what a RocketMQ 4.9.8 client and broker exchange:
  * - `"client"`: `{"code","language","version","opaque","flag","remark"?,"extFields"?}` in that order
  *   (what our producer sends);
  * - `"server"`: fastjson's sorted member order with `"serializeTypeCurrentRPC":"JSON"` (what a

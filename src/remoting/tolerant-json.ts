@@ -1,6 +1,6 @@
 /**
  * Parser for fastjson's default output, which writes integer map keys unquoted
- * (`{"brokerAddrs":{0:"127.0.0.1:10911"}}`, PROTOCOL.md §1.4, §9): name servers before 4.9.4, or
+ * (`{"brokerAddrs":{0:"127.0.0.1:10911"}}`, fastjson output of Java `TopicRouteData`): name servers before 4.9.4, or
  * asked with version < 401, send route bodies like that.
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * Route data returned by GET_ROUTEINFO_BY_TOPIC (PROTOCOL.md §9): types, a tolerant parser, a
+ * Route data returned by GET_ROUTEINFO_BY_TOPIC (Java `TopicRouteData`, `QueueData`, `BrokerData`): types, a tolerant parser, a
  * deep clone, the order-insensitive equality the refresh timer uses for change detection, and the
  * TBW102 auto-create rewrite.
  *

@@ -1,5 +1,5 @@
 /**
- * Requests the embedded broker sends to clients (PROTOCOL.md §3.2): CHECK_TRANSACTION_STATE (39,
+ * Requests the embedded broker sends to clients (Java `Broker2Client`): CHECK_TRANSACTION_STATE (39,
  * one-way) and PUSH_REPLY_MESSAGE_TO_CLIENT (326, answered), plus SEND_REPLY_MESSAGE(_V2)
  * (324/325) from a replier, which the broker forwards to the requester.
  *

@@ -1,6 +1,7 @@
 /**
- * The embedded broker: stores sends in memory and answers like a 4.9.8 broker master (fixtures in
- * ../shared/fixtures), with inspection and fault injection for tests.
+ * The embedded broker: stores sends in memory and answers like a 4.9.8 broker master (Java
+ * `SendMessageProcessor`; checked against exchanges recorded from 4.9.8 in tests/fixtures), with
+ * inspection and fault injection for tests.
  *
  * @module
  */
@@ -215,7 +216,7 @@ class Broker extends FrameServerHandle implements BrokerHandle, BrokerSession {
 
   async start(): Promise<void> {
     await this.server.start();
-    // offsetMsgId = store IP + port + offset (PROTOCOL.md §8.2); the hot path appends the offset.
+    // offsetMsgId = store IP + port + offset (Java `MessageDecoder.createMessageId`); the hot path appends the offset.
     this.msgIdPrefix = createOffsetMessageId("127.0.0.1", this.port, 0n).slice(0, 16);
     this.register();
   }

@@ -47,8 +47,8 @@ export interface ClusterOptions {
   enforceTopicPerm?: boolean;
 }
 
-/** A running embedded cluster. */
-export interface TestCluster {
+/** A running embedded cluster; `await using cluster = await startCluster()` closes it at scope end. */
+export interface TestCluster extends AsyncDisposable {
   /** `127.0.0.1:<port>` of the name server (what a client's `namesrvAddr` takes). */
   readonly namesrvAddr: string;
   /** The name server. */
@@ -59,8 +59,10 @@ export interface TestCluster {
   broker(name: string): BrokerHandle;
   /** Create a topic on some or all brokers (and its `orderTopicConf`). */
   createTopic(name: string, options?: Omit<ClusterTopic, "name">): void;
-  /** Stop every server; leaves no socket or timer behind. */
+  /** Stop every server; leaves no socket or timer behind. Idempotent. */
   close(): Promise<void>;
+  /** `await using` support: same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** `broker-a`, `broker-b`, …, `broker-z`, `broker-27`, … */
@@ -127,14 +129,16 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     if (o.orderTopicConf !== undefined) nameServer.setOrderTopicConf(name, o.orderTopicConf);
   };
   for (const t of options.topics ?? []) createTopic(t.name, t);
+  const close = async (): Promise<void> => {
+    await Promise.all([...brokers.map((b) => b.stop({ keepRoute: true })), nameServer.stop()]);
+  };
   return {
     namesrvAddr: nameServer.address,
     nameServer,
     brokers,
     broker,
     createTopic,
-    async close(): Promise<void> {
-      await Promise.all([...brokers.map((b) => b.stop({ keepRoute: true })), nameServer.stop()]);
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }

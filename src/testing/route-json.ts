@@ -1,5 +1,5 @@
 /**
- * Serializes a topic route the way a 4.9.8 name server does (PROTOCOL.md §9), byte for byte:
+ * Serializes a topic route the way a 4.9.8 name server does (Java `TopicRouteData.encode`, fastjson), byte for byte:
  * fastjson's sorted member order, unquoted integer map keys in the legacy mode, quoted keys and
  * `\uXXXX`-escaped non-ASCII in the standard (`BrowserCompatible`) mode.
  *
@@ -14,7 +14,7 @@ export interface RouteQueueData {
   readQueueNums: number;
   /** Writable queue count. */
   writeQueueNums: number;
-  /** Permission bits (PROTOCOL.md §9.3). */
+  /** Permission bits (Java `PermName`). */
   perm: number;
   /** Topic system flag (0 for normal topics). */
   topicSysFlag: number;

@@ -1,5 +1,5 @@
 /**
- * Send-request parsing and the 4.9.8 broker's validation rules and remarks (PROTOCOL.md §3.4, §4,
+ * Send-request parsing and the 4.9.8 broker's validation rules and remarks (Java `AbstractSendMessageProcessor`, `SendMessageProcessor`,
  * §14), kept apart from the broker's state so each rule is easy to find.
  *
  * @module
@@ -133,7 +133,7 @@ export const MESSAGE_ILLEGAL_REMARK =
   "the message is illegal, maybe msg body or properties length " +
   "not matched. msg body length limit 4194304B, msg properties length limit 32KB.";
 
-/** Decode a batch body (PROTOCOL.md §7.1); `undefined` when malformed. */
+/** Decode a batch body (Java `MessageDecoder.decodes`); `undefined` when malformed. */
 export function decodeBatchBody(body: Uint8Array): BatchRecord[] | undefined {
   try {
     return decodeBatchRecords(body);

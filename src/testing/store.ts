@@ -1,7 +1,7 @@
 /**
  * The in-memory message store of an embedded broker: topic configs, per-queue offsets, a
  * commit-log offset counter that advances by the real stored-record size, and the stored-record
- * encoding (PROTOCOL.md §12.3) used by VIEW_MESSAGE_BY_ID and transaction check-backs.
+ * encoding (Java `MessageDecoder.encode`) used by VIEW_MESSAGE_BY_ID and transaction check-backs.
  *
  * The hot path keeps raw fields only; properties are parsed when a test inspects them.
  *

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Producer } from "../../src/producer/producer.ts";
 import { resolveProducerOptions } from "../../src/producer/options.ts";
+import { withClientFactories } from "../../src/producer/_seams.ts";
 import type { SendResult } from "../../src/producer/types.ts";
 import { startCluster } from "../../src/testing/mod.ts";
 import { detectTransport } from "../../src/transport/detect.ts";
@@ -221,11 +222,13 @@ Deno.test("body size is checked on the raw body, before compression", async () =
 });
 
 Deno.test("start failure → START_FAILED; start again → StateError naming the state", async () => {
-  const p = new Producer({ nameServer: "127.0.0.1:9", group: "gaps_start_failed" }, {
-    remoting: () => {
-      throw new Error("no socket layer here");
-    },
-  });
+  const p = new Producer(
+    withClientFactories({ nameServer: "127.0.0.1:9", group: "gaps_start_failed" }, {
+      remoting: () => {
+        throw new Error("no socket layer here");
+      },
+    }),
+  );
   await assert.rejects(p.start(), /no socket layer here/);
   assert.equal(p.state, "START_FAILED");
   const err = await p.start().then(() => undefined, (e) => e);

@@ -137,8 +137,9 @@ Deno.test("checkPropertyText, checkKeys, checkFlag, checkDelayTimeLevel, checkIn
   rejects(
     () => checkDelayTimeLevel(-1),
     "delayTimeLevel",
-    "must be an integer in 0..2147483647, got -1",
+    /^must be an integer in 0\.\.18 .*got -1$/,
   );
+  rejects(() => checkDelayTimeLevel(19), "delayTimeLevel", /0\.\.18 .*got 19$/);
   rejects(() => checkDelayTimeLevel("3"), "delayTimeLevel", /integer/);
   checkIntegerOption("options.sendTimeoutMs", 3000);
   checkIntegerOption("options.retryTimesWhenSendFailed", 0, 0);
