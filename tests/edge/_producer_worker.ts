@@ -14,7 +14,8 @@
  * @module
  */
 
-import { cloudflareTransport, detectTransport, Producer } from "../../mod.ts";
+import { cloudflareTransport, Producer } from "../../mod.ts";
+import { detectTransport } from "../../internals.ts";
 import type { Message, RawSocket, SendResult } from "../../mod.ts";
 
 /** What a test asks the Worker to do. */
