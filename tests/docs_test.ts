@@ -81,10 +81,13 @@ Deno.test("the ./internals entry is documented, exported and holds what left the
   for (const n of ["createOffsetMessageId", "parseTopicRouteData", "RequestCode", "WorkerPool"]) {
     assert.ok(names.has(n), `${n} missing from internals.ts`);
   }
-  for (const file of ["deno.json", "package.json"]) {
-    const exports = JSON.parse(readFileSync(new URL(file, ROOT), "utf8")).exports;
-    assert.equal(exports["./internals"], "./internals.ts", file);
-  }
+  const read = (file: string) => JSON.parse(readFileSync(new URL(file, ROOT), "utf8")).exports;
+  assert.equal(read("deno.json")["./internals"], "./internals.ts");
+  // npm gets the compiled entry (scripts/build-npm.mjs derives package.json's map from deno.json's)
+  assert.deepEqual(read("package.json")["./internals"], {
+    types: "./dist/internals.d.ts",
+    default: "./dist/internals.js",
+  });
 });
 
 Deno.test("code comments cite upstream Java classes, not PROTOCOL.md or ../shared/fixtures", () => {

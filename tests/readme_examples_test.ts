@@ -2,12 +2,18 @@
 // "@rocketmq-edge/client[/testing|/internals]" point at this checkout, the name server
 // 127.0.0.1:9876 becomes an embedded cluster's, and each block runs as its own process under Deno,
 // Bun and Node 22 — except blocks whose first line is "// Deno and Bun only" (`await using`, which
-// Node 22 lacks). A block must exit 0 on its own (no hang, no unhandled error).
+// Node 22 lacks), and blocks whose first line is "// Type-checked only" (servers that run until a
+// signal), which `deno check` type-checks instead. A block must exit 0 on its own (no hang, no
+// unhandled error).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { startCluster } from "../src/testing/mod.ts";
 
 const ROOT = new URL("../", import.meta.url);
+/** deno.json `exports`: package subpath → source file, to point README imports at this checkout. */
+const EXPORTS: Record<string, string> = JSON.parse(
+  readFileSync(new URL("deno.json", ROOT), "utf8"),
+).exports;
 const EXAMPLE_TIMEOUT_MS = 60_000;
 
 interface Block {
@@ -33,9 +39,13 @@ export function extractTsBlocks(markdown: string): Block[] {
 function rewrite(code: string, namesrvAddr: string): string {
   const at = (path: string): string => new URL(path, ROOT).href;
   return code
-    .replaceAll('"@rocketmq-edge/client/testing"', JSON.stringify(at("src/testing/mod.ts")))
-    .replaceAll('"@rocketmq-edge/client/internals"', JSON.stringify(at("internals.ts")))
-    .replaceAll('"@rocketmq-edge/client"', JSON.stringify(at("mod.ts")))
+    .replaceAll(
+      /"@rocketmq-edge\/client(\/[a-z/]+)?"/g,
+      (spec, sub: string | undefined) => {
+        const source = EXPORTS[`.${sub ?? ""}`];
+        return source === undefined ? spec : JSON.stringify(at(source));
+      },
+    )
     .replaceAll("127.0.0.1:9876", namesrvAddr);
 }
 
@@ -79,6 +89,27 @@ Deno.test("README: the ts blocks are found (usage, await using, events, logging,
 for (const block of blocks) {
   // A block claims every runtime unless its first line says otherwise: one with `await using`
   // and no such line is run under Node 22 too, and fails there, as it would for a reader.
+  if (block.code.startsWith("// Type-checked only")) {
+    Deno.test(`README example at line ${block.line} type-checks`, async () => {
+      const dir = await Deno.makeTempDir({ prefix: "readme_example_" });
+      try {
+        const file = `${dir}/example_${block.line}.ts`;
+        await Deno.writeTextFile(file, rewrite(block.code, "127.0.0.1:9876"));
+        const config = new URL("deno.json", ROOT).pathname;
+        const out = await new Deno.Command(Deno.execPath(), {
+          args: ["check", "--config", config, file],
+          cwd: ROOT,
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const text = new TextDecoder().decode(out.stderr);
+        assert.equal(out.code, 0, `README line ${block.line}:\n${text}`);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    });
+    continue;
+  }
   const runtimes: Runtime[] = block.code.startsWith("// Deno and Bun only")
     ? ["deno", "bun"]
     : ["deno", "bun", "node"];
