@@ -104,15 +104,17 @@ export function createRelay(options: RelayOptions): Relay {
   app.use("*", async (c, next) => {
     const begin = o.now();
     await next();
-    const route = c.res.status === 404 && routePath(c) === "/*" ? "unmatched" : routePath(c);
-    metrics.request(route, c.res.status);
+    const status = c.res.status;
+    const path = routePath(c);
+    const route = status === 404 && path === "/*" ? "unmatched" : path;
+    metrics.request(route, status);
     if (logger.enabled("info")) {
       logger.info("request", {
         requestId: c.get("requestId"),
         method: c.req.method,
         path: c.req.path,
         route,
-        status: c.res.status,
+        status,
         durationMs: o.now() - begin,
       });
     }

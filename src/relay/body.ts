@@ -71,13 +71,14 @@ export async function* limitedChunks(
       yield value;
     }
   } finally {
+    // No releaseLock(): the body is done with either way, and Deno's releaseLock builds an error
+    // (with a stack) for the closed promise, a measurable cost per request.
     if (!finished) reader.cancel().catch(() => {});
-    reader.releaseLock();
   }
 }
 
 /**
- * Read a whole body within the limit.
+ * Read a whole body within the limit (a plain loop: this is every JSON request's path).
  *
  * @param req the request
  * @param maxBytes the limit
@@ -90,13 +91,25 @@ export async function readLimited(
   maxBytes: number,
   metrics: RelayMetrics,
 ): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
+  checkContentLength(req, maxBytes);
+  if (req.body === null) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  let first: Uint8Array | undefined;
+  let chunks: Uint8Array[] | undefined;
   let total = 0;
-  for await (const c of limitedChunks(req, maxBytes, metrics)) {
-    chunks.push(c);
-    total += c.length;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    metrics.requestBytes += value.length;
+    if (total > maxBytes) {
+      reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    if (first === undefined) first = value;
+    else (chunks ??= [first]).push(value);
   }
-  if (chunks.length === 1) return chunks[0];
+  if (chunks === undefined) return first ?? new Uint8Array(0);
   const out = new Uint8Array(total);
   let off = 0;
   for (const c of chunks) {
