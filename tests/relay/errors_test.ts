@@ -110,6 +110,17 @@ Deno.test("relay: over the in-flight limit is 429 with Retry-After, for the whol
   }, { relay: { limits: { maxInFlightMessages: 2 } } });
 });
 
+Deno.test("relay: over the in-flight bytes limit is 429 too", async () => {
+  await withRelay(async ({ call, cluster, relay }) => {
+    for (const b of cluster.brokers) b.setLatency(300);
+    const first = call(PATH, json({ body: "x".repeat(600) }));
+    await until(() => relay.status().totals.inFlight === 1, "the first send in flight");
+    const res = await call(PATH, json({ body: "y".repeat(600) }));
+    await expectError(res, 429, "OVERLOADED");
+    assert.equal((await first).status, 200);
+  }, { relay: { limits: { maxInFlightBytes: 1000 } } });
+});
+
 Deno.test("relay: too many entries is 413", async () => {
   await withRelay(async ({ call }) => {
     const entries = Array.from({ length: 4 }, () => ({ body: "x" }));
