@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { json, until, withRelay } from "./_helpers.ts";
+import { createLogger, type LogEntry } from "../../src/log/logger.ts";
 
 const PATH = "/v1/topics/RelayTopic/messages";
 
@@ -188,4 +189,26 @@ Deno.test("relay: a 10 MiB body under a lying small Content-Length is cut off at
     await expectError(await relay.fetch(req), 413, "PAYLOAD_TOO_LARGE");
     assert.ok(pulled <= 20, `read ${pulled} of 160 chunks`);
   }, { relay: { limits: { maxRequestBytes: 1024 * 1024 } } });
+});
+
+Deno.test("relay: an upload that breaks off is a 400, not an internal error", async () => {
+  const logged: LogEntry[] = [];
+  await withRelay(async ({ server, relay }) => {
+    // A client that sends half a chunked body, then closes its socket.
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    const half = '{"body":"half';
+    await conn.write(new TextEncoder().encode(
+      `POST ${PATH} HTTP/1.1\r\nhost: relay\r\ncontent-type: application/json\r\n` +
+        `transfer-encoding: chunked\r\n\r\n${half.length.toString(16)}\r\n${half}\r\n`,
+    ));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(logged.filter((e) => e.message === "request").length, 0); // still reading
+    conn.close();
+    await until(() => logged.some((e) => e.message === "request"), "the request to be logged");
+    assert.equal(logged.filter((e) => e.level === "error").length, 0, JSON.stringify(logged));
+    assert.equal(logged.find((e) => e.message === "request")!.fields?.status, 400);
+    assert.equal(relay.status().totals.messages + relay.status().totals.failures, 0);
+  }, {
+    relay: { logger: createLogger({ level: "info", sink: (e) => logged.push(e) }) },
+  });
 });
