@@ -16,7 +16,7 @@ import { stream } from "hono/streaming";
 import type { Message, SendResult } from "../producer/types.ts";
 import type { Admission } from "./admission.ts";
 import type { RelayAuth } from "./auth.ts";
-import type { BodyReader } from "./body.ts";
+import { type BodyReader, checkContentLength } from "./body.ts";
 import { addKey, isPlainEntry, parseEntry, type RelayEntry } from "./entry.ts";
 import { RelayHttpError, toRelayHttpError } from "./errors.ts";
 import type { IdempotencyStore, StoredAnswer } from "./idempotency.ts";
@@ -249,6 +249,8 @@ export function nativeRoutes(d: NativeRouteDeps): Hono {
       if (key !== undefined) {
         throw badRequest("Idempotency-Key", "is not supported with NDJSON streams");
       }
+      // Known too large before the stream starts: a plain 413 rather than an error line.
+      checkContentLength(c.req.raw, d.options.limits.maxRequestBytes);
       c.header("content-type", "application/x-ndjson; charset=utf-8");
       return stream(c, (out) =>
         pumpNdjson(c.req.raw, topic, out, {
