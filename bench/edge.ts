@@ -7,7 +7,9 @@
  * one request runs a whole closed-loop measurement there (after a warm-up request). msgs/s is
  * taken on the Node side around that request (one local HTTP round trip more than the sends).
  * Latencies come from inside: workerd's clock has millisecond steps and advances only with I/O
- * (every send waits for its response), so p50/p99 there are whole milliseconds.
+ * (every send waits for its response), so p50/p99 there are whole milliseconds. CPU µs/msg is
+ * the producer's process (this one for Node, the workerd process for workerd; Linux /proc, 10 ms
+ * ticks): it moves far less than msgs/s when the machine is shared.
  *
  * Flags: `--messages N` (per measured run, default 20000), `--warmup N` (default 5000),
  * `--repeat R` (runs per cell, default 3; the table shows the median and the range), `--cold K`
@@ -21,10 +23,11 @@
  * @module
  */
 
+import { readdirSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { Producer } from "../mod.ts";
 import { spawnCluster } from "./_cluster_process.ts";
-import { formatTable, LatencyHistogram, runConcurrent } from "./_stats.ts";
+import { formatTable, LatencyHistogram, processCpuMs, runConcurrent } from "./_stats.ts";
 import type { RunAnswer, RunRequest } from "./_edge_worker.ts";
 import { bundleOnce, startWorker } from "../tests/edge/_miniflare.ts";
 
@@ -49,6 +52,23 @@ interface Cell {
   msgsPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU per message of the process that ran the producer (Linux), µs; NaN where unknown. */
+  cpuUsPerMsg: number;
+}
+
+/** The workerd process Miniflare started (a child of this one), from /proc (Linux). */
+function workerdPid(): number | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (stat.includes("(workerd)") && Number(fields[1]) === process.pid) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
 }
 
 async function nodeRun(producer: Producer, concurrency: number): Promise<Cell> {
@@ -56,28 +76,37 @@ async function nodeRun(producer: Producer, concurrency: number): Promise<Cell> {
   const send = (): Promise<unknown> => producer.send({ topic: TOPIC, body });
   await runConcurrent(WARMUP, concurrency, send, new LatencyHistogram());
   const histogram = new LatencyHistogram();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const r = await runConcurrent(MESSAGES, concurrency, send, histogram);
   const elapsed = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   if (r.failed > 0) throw new Error(`node: ${r.failed} sends failed: ${r.firstError}`);
   return {
     msgsPerSec: (r.ok * 1000) / elapsed,
     p50Ms: histogram.percentile(0.5),
     p99Ms: histogram.percentile(0.99),
+    cpuUsPerMsg: (cpu.user + cpu.system) / r.ok,
   };
 }
 
 async function workerdRun(
   post: (path: string, body: unknown) => Promise<RunAnswer>,
   concurrency: number,
+  pid: number | undefined,
 ): Promise<Cell> {
   const run = (messages: number): RunRequest => ({ concurrency, messages, warmup: 0, size: SIZE });
   await post("/object/bench", run(WARMUP));
+  const cpu0 = pid === undefined ? undefined : processCpuMs(pid);
   const t0 = performance.now();
   const r = await post("/object/bench", run(MESSAGES));
   const elapsed = performance.now() - t0;
+  const cpu1 = pid === undefined ? undefined : processCpuMs(pid);
   if (r.failed > 0) throw new Error(`workerd: ${r.failed} sends failed: ${r.firstError}`);
-  return { msgsPerSec: (r.ok * 1000) / elapsed, p50Ms: r.p50Ms, p99Ms: r.p99Ms };
+  const cpuUsPerMsg = cpu0 === undefined || cpu1 === undefined
+    ? NaN
+    : ((cpu1 - cpu0) * 1000) / r.ok;
+  return { msgsPerSec: (r.ok * 1000) / elapsed, p50Ms: r.p50Ms, p99Ms: r.p99Ms, cpuUsPerMsg };
 }
 
 function median(xs: number[]): number {
@@ -96,6 +125,7 @@ const worker = await startWorker({
   bindings: { NAMESRV: cluster.namesrvAddr, TOPIC },
   durableObjects: { BENCH: "BenchObject" },
 });
+const pid = workerdPid();
 const producer = new Producer({ nameServer: cluster.namesrvAddr, group: "bench_node" });
 try {
   await producer.start();
@@ -108,7 +138,7 @@ try {
       for (
         const [where, run] of [["node", () => nodeRun(producer, c)], [
           "workerd",
-          () => workerdRun(post, c),
+          () => workerdRun(post, c, pid),
         ]] as const
       ) {
         const cell = await run();
@@ -130,12 +160,16 @@ try {
         range(list.map((x) => x.msgsPerSec)),
         range(list.map((x) => x.p50Ms), 2),
         range(list.map((x) => x.p99Ms), 2),
+        range(list.map((x) => x.cpuUsPerMsg), 1),
         where === "workerd" ? range(ratios, 2) : "",
       ]);
     }
   }
   console.log(`\nProducer, ${SIZE} B bodies, ${MESSAGES} sends per run, ${REPEAT} runs per cell`);
-  console.log(formatTable(["C", "runtime", "msgs/s", "p50 ms", "p99 ms", "workerd/node"], rows));
+  console.log(formatTable(
+    ["C", "runtime", "msgs/s", "p50 ms", "p99 ms", "CPU µs/msg", "workerd/node msgs/s"],
+    rows,
+  ));
 
   // Cold starts: a new workerd process per sample; "ready" is when its isolate has loaded the
   // Worker, "first" is from then to the first SendResult (name-server lookup, broker connect, send).
