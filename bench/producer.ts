@@ -4,7 +4,7 @@
  *
  * - `ours`: this package's {@link Producer}, `send()` awaited, C concurrent senders;
  * - `ali-ons`: the npm `ali-ons` producer (Node only; "n/a" under Deno and Bun), a dependency of
- *   bench/package.json only: install it once with `npm install --prefix bench`;
+ *   bench/peers/package.json only: install it once with `npm install --prefix bench/peers`;
  * - `raw`: a pre-encoded SEND_MESSAGE_V2 frame pipeline with window C (bench/_raw_sender.ts), the
  *   ceiling any client can reach against this broker.
  *
@@ -40,18 +40,8 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as nodeSetTimeout } from "node:timers";
 import { Producer } from "../mod.ts";
 import { runtimeArgv, spawnCluster } from "./_cluster_process.ts";
-import {
-  type ClientRunOptions,
-  CLIENTS,
-  measureClient,
-} from "./_producer_client.ts";
-import {
-  formatTable,
-  mib,
-  ratio,
-  type RunStats,
-  throughput,
-} from "./_stats.ts";
+import { type ClientRunOptions, CLIENTS, measureClient } from "./_producer_client.ts";
+import { formatTable, mib, ratio, type RunStats, throughput } from "./_stats.ts";
 
 /** Flags of scripts/cluster.ts: one broker (all clients hit the same one), small retention. */
 const CLUSTER_ARGS = ["--brokers", "1", "--max-stored", "1000"];
@@ -237,9 +227,7 @@ async function main(): Promise<void> {
     `# producer bench: ${runtimeName()}, ${opts.messages} x ${opts.size} B, C = ${
       opts.concurrency.join(",")
     }, warm-up ${opts.warmup}, median of ${opts.repeat}, ${
-      opts.isolate
-        ? "each client in its own process"
-        : "all clients in this process"
+      opts.isolate ? "each client in its own process" : "all clients in this process"
     }, name server ${nameServer}${cluster ? " (embedded, own process)" : ""}`,
   );
   try {
@@ -318,12 +306,8 @@ async function main(): Promise<void> {
     const raw = results.get(key("raw", c));
     const aliStats = results.get(key("ali-ons", c));
     const vsRaw = ours && raw ? throughput(ours) / throughput(raw) : undefined;
-    const vsAliCpu = ours && aliStats
-      ? ours.cpuUsPerMsg / aliStats.cpuUsPerMsg
-      : undefined;
-    const growth = ours
-      ? (ours.rssAfter - ours.rssBefore) / (1024 * 1024)
-      : undefined;
+    const vsAliCpu = ours && aliStats ? ours.cpuUsPerMsg / aliStats.cpuUsPerMsg : undefined;
+    const growth = ours ? (ours.rssAfter - ours.rssBefore) / (1024 * 1024) : undefined;
     const steady = ours?.rssAt10 !== undefined
       ? (ours.rssAfter - ours.rssAt10) / (1024 * 1024)
       : undefined;
