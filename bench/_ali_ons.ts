@@ -52,18 +52,19 @@ export interface AliOnsClient {
 }
 
 /**
- * Loads ali-ons from `bench/node_modules` (bench/package.json; the root package does not depend on
- * it, so the library, its tests and the demo never install it). Resolution starts at this file, so
- * `bench/node_modules` is found first.
+ * Loads ali-ons from `bench/peers/node_modules` (bench/peers/package.json; the root package does not
+ * depend on it, so the library, its tests and the demo never install it). The peers sit in a folder
+ * of their own, away from the bench's TypeScript: Deno scopes a file under a package.json to that
+ * package (`deno fmt bench/x.ts` would then ignore deno.json's settings).
  */
 function loadAliOns(): AliOnsModule {
-  const require = createRequire(import.meta.url);
+  const require = createRequire(new URL("./peers/package.json", import.meta.url));
   try {
     return require("ali-ons") as AliOnsModule;
   } catch (e) {
     if ((e as { code?: string }).code !== "MODULE_NOT_FOUND") throw e;
     throw new Error(
-      "ali-ons is not installed: run `npm install --prefix bench` (bench/package.json), " +
+      "ali-ons is not installed: run `npm install --prefix bench/peers` (bench/peers/package.json), " +
         "or pass --clients ours,raw",
       { cause: e },
     );

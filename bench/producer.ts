@@ -3,7 +3,8 @@
  * for each C of `--concurrency`, driving three clients against the same cluster in one run:
  *
  * - `ours`: this package's {@link Producer}, `send()` awaited, C concurrent senders;
- * - `ali-ons`: the npm `ali-ons` producer (Node only; "n/a" under Deno and Bun);
+ * - `ali-ons`: the npm `ali-ons` producer (Node only; "n/a" under Deno and Bun), a dependency of
+ *   bench/peers/package.json only: install it once with `npm install --prefix bench/peers`;
  * - `raw`: a pre-encoded SEND_MESSAGE_V2 frame pipeline with window C (bench/_raw_sender.ts), the
  *   ceiling any client can reach against this broker.
  *
@@ -76,7 +77,9 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     const value = argv[i + 1];
     const int = (): number => {
       const n = Number(value);
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs a positive integer`);
+      if (!Number.isInteger(n) || n <= 0) {
+        throw new Error(`${flag} needs a positive integer`);
+      }
       i++;
       return n;
     };
@@ -108,19 +111,28 @@ function parseArgs(argv: readonly string[]): BenchOptions {
       i += 3;
     } else throw new Error(`unknown flag ${flag}`);
   }
-  if (opts.warmup < 0) opts.warmup = Math.min(20_000, Math.max(500, Math.floor(opts.messages / 5)));
+  if (opts.warmup < 0) {
+    opts.warmup = Math.min(
+      20_000,
+      Math.max(500, Math.floor(opts.messages / 5)),
+    );
+  }
   return opts;
 }
 
 function runtimeName(): string {
   const g = globalThis as Record<string, unknown>;
-  if (g.Deno !== undefined) return `deno ${(g.Deno as { version: { deno: string } }).version.deno}`;
+  if (g.Deno !== undefined) {
+    return `deno ${(g.Deno as { version: { deno: string } }).version.deno}`;
+  }
   if (g.Bun !== undefined) return `bun ${process.versions.bun}`;
   return `node ${process.versions.node}`;
 }
 
 function row(s: RunStats | undefined, client: string, c: number): string[] {
-  if (s === undefined) return [client, String(c), "n/a", "", "", "", "", "", "", ""];
+  if (s === undefined) {
+    return [client, String(c), "n/a", "", "", "", "", "", "", ""];
+  }
   return [
     client,
     String(c),
@@ -147,7 +159,9 @@ async function childMain(opts: BenchOptions): Promise<void> {
     child.nameServer,
     opts.concurrency,
   );
-  console.log(RESULT + JSON.stringify(results === undefined ? null : [...results]));
+  console.log(
+    RESULT + JSON.stringify(results === undefined ? null : [...results]),
+  );
 }
 
 /** Run this script as a child measuring `client` at concurrency `c`; its stats, if any. */
@@ -191,7 +205,10 @@ function runChild(
         reject(new Error(`${client} C=${c}: child exited with ${code}`));
         return;
       }
-      const entries = JSON.parse(line.slice(RESULT.length)) as [number, RunStats][] | null;
+      const entries = JSON.parse(line.slice(RESULT.length)) as [
+        number,
+        RunStats,
+      ][] | null;
       resolve(entries === null ? undefined : new Map(entries).get(c));
     });
   });
@@ -224,22 +241,34 @@ async function main(): Promise<void> {
     }
     const checkCluster = (): void => {
       if (cluster && !cluster.alive) {
-        throw new Error("the cluster process died; numbers would be meaningless");
+        throw new Error(
+          "the cluster process died; numbers would be meaningless",
+        );
       }
     };
     if (opts.isolate) {
       for (const c of opts.concurrency) {
         for (const client of clients) {
           checkCluster();
-          results.set(key(client, c), await runChild(opts, client, c, nameServer, cluster?.pid));
+          results.set(
+            key(client, c),
+            await runChild(opts, client, c, nameServer, cluster?.pid),
+          );
         }
       }
     } else {
       const run: ClientRunOptions = { ...opts, serverPid: cluster?.pid };
       for (const client of clients) {
         checkCluster();
-        const byC = await measureClient(client, run, nameServer, opts.concurrency);
-        for (const c of opts.concurrency) results.set(key(client, c), byC?.get(c));
+        const byC = await measureClient(
+          client,
+          run,
+          nameServer,
+          opts.concurrency,
+        );
+        for (const c of opts.concurrency) {
+          results.set(key(client, c), byC?.get(c));
+        }
       }
     }
   } finally {
@@ -248,7 +277,9 @@ async function main(): Promise<void> {
 
   const rows: string[][] = [];
   for (const c of opts.concurrency) {
-    for (const client of clients) rows.push(row(results.get(key(client, c)), client, c));
+    for (const client of clients) {
+      rows.push(row(results.get(key(client, c)), client, c));
+    }
   }
   console.log();
   console.log(

@@ -121,7 +121,8 @@ function main() {
     }
     chmodSync(file, 0o755);
   }
-  console.log(`built dist/ from ${entries.join(", ")}`);
+  // stderr: `npm pack --json` prints its JSON on stdout after this (prepack) script.
+  console.error(`built dist/ from ${entries.join(", ")}`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();

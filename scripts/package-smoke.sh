@@ -72,7 +72,13 @@ types() {
   cat >"$work/npm/consumer.ts" <<'EOF'
 import { Producer, type SendResult } from "@rocketmq-edge/client";
 import { startCluster, type TestCluster } from "@rocketmq-edge/client/testing";
+import { createRelay } from "@rocketmq-edge/client/relay";
+import { serveRelay } from "@rocketmq-edge/client/relay/node";
 
+export async function serve(producer: Producer): Promise<string> {
+  const server = await serveRelay(createRelay({ producer, auth: false }), { port: 0 });
+  return server.url;
+}
 export async function sendOne(cluster: TestCluster): Promise<SendResult> {
   await using producer = new Producer({ nameServer: cluster.namesrvAddr, group: "g" });
   await producer.start();
