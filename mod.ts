@@ -8,7 +8,7 @@
  * failed, compression of large bodies, batches, one-way and callback sends, heartbeats and route
  * refresh. Every error is a typed {@link RocketMQError} that says whether it is retriable.
  *
- * @example Send a message
+ * @example Send a message (`await using` needs Deno or Bun; on Node 22 use try/finally as below)
  * ```ts
  * import { Producer } from "@rocketmq-edge/client";
  *
