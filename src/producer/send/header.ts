@@ -1,0 +1,285 @@
+/**
+ * The request header of a send (Java `SendMessageRequestHeaderV2`, PROTOCOL.md §4.1): the a…n
+ * field table, the header of one attempt as an object (binary headers, one-way sends, hooks of
+ * fakes) and as the JSON bytes written straight into the frame (the common path), byte-identical
+ * to what `encodeFrame` writes for the object.
+ *
+ * A {@link SendHeader} is made per attempt and holds that attempt's values only, so nothing can
+ * change them between the moment it is made and the moment the remoting client writes it. What
+ * is shared between attempts ({@link HeaderParts}) is a memo of bytes that depend only on their
+ * key (producer, topic, broker, batch or not).
+ *
+ * @module
+ */
+
+import type { JsonFieldsWriter } from "../../remoting/json-request.ts";
+import { intLength, writeInt } from "../../remoting/json-request.ts";
+import { encodeUtf8 } from "../../remoting/_utf8.ts";
+import type { PreparedMessage } from "./prepare.ts";
+
+/**
+ * The fields of SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE in the order the Java client writes them
+ * (the fixtures' order): wire name, then the field of `SendMessageRequestHeader` it abbreviates.
+ * `l` (maxReconsumeTimes) belongs to retry topics and comes from a reserved property we never
+ * carry, so it is never written.
+ */
+export const SEND_HEADER_FIELDS: readonly (readonly [wire: string, java: string])[] = [
+  ["a", "producerGroup"],
+  ["b", "topic"],
+  ["c", "defaultTopic"],
+  ["d", "defaultTopicQueueNums"],
+  ["e", "queueId"],
+  ["f", "sysFlag"],
+  ["g", "bornTimestamp"],
+  ["h", "flag"],
+  ["i", "properties"],
+  ["j", "reconsumeTimes"],
+  ["k", "unitMode"],
+  ["m", "batch"],
+  ["n", "brokerName"],
+];
+
+/** `JSON.stringify` of a header string value. */
+const q = JSON.stringify;
+const F = encodeUtf8('","f":"');
+const G = encodeUtf8('","g":"');
+const H = encodeUtf8('","h":"');
+const I = encodeUtf8('","i":');
+/** Two-character escapes of JSON.stringify for control characters (others are `\u00xx`). */
+const SHORT_ESCAPE: Record<number, number> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 };
+const HEX = encodeUtf8("0123456789abcdef");
+const HEX_UPPER = encodeUtf8("0123456789ABCDEF");
+/** Cached parts kept per producer at most (topics × brokers is small in practice). */
+const MAX_CACHED = 10_000;
+
+/**
+ * The producer's constant header values and the bytes of the header's constant runs: `{"a":…,
+ * "b":…,"c":…,"d":…,"e":"` per topic and `,"j":"0","k":"false","m":…,"n":…}` per broker and
+ * batch flag, encoded once.
+ */
+export class HeaderParts {
+  /** `a`: producer group (namespace applied). */
+  readonly group: string;
+  /** `c`: createTopicKey. */
+  readonly createTopicKey: string;
+  /** `d`: defaultTopicQueueNums as a string. */
+  readonly defaultTopicQueueNums: string;
+  readonly #heads = new Map<string, Uint8Array>();
+  readonly #tails = new Map<string, Uint8Array>();
+  // The topic and broker of the previous send are the likely ones: no map lookup then.
+  #headTopic: string | undefined;
+  #head: Uint8Array = F;
+  #tailKey: string | undefined;
+  #tail: Uint8Array = F;
+
+  /**
+   * @param group producer group (namespace applied)
+   * @param createTopicKey the auto-create template topic
+   * @param defaultTopicQueueNums queues of an auto-created topic
+   */
+  constructor(group: string, createTopicKey: string, defaultTopicQueueNums: number) {
+    this.group = group;
+    this.createTopicKey = createTopicKey;
+    this.defaultTopicQueueNums = String(defaultTopicQueueNums);
+  }
+
+  /** The bytes from `{"a":` up to the opening quote of `e` for `topic`. */
+  head(topic: string): Uint8Array {
+    if (topic === this.#headTopic) return this.#head;
+    let head = this.#heads.get(topic);
+    if (head === undefined) {
+      head = encodeUtf8(
+        '{"a":' + q(this.group) + ',"b":' + q(topic) + ',"c":' + q(this.createTopicKey) +
+          ',"d":' + q(this.defaultTopicQueueNums) + ',"e":"',
+      );
+      if (this.#heads.size >= MAX_CACHED) this.#heads.clear();
+      this.#heads.set(topic, head);
+    }
+    this.#headTopic = topic;
+    this.#head = head;
+    return head;
+  }
+
+  /** The bytes from `,"j":` to the closing brace for a batch or not, to `brokerName`. */
+  tail(batch: boolean, brokerName: string): Uint8Array {
+    const key = batch ? "\u0001" + brokerName : brokerName;
+    if (key === this.#tailKey) return this.#tail;
+    let tail = this.#tails.get(key);
+    if (tail === undefined) {
+      tail = encodeUtf8(
+        ',"j":"0","k":"false","m":"' + (batch ? "true" : "false") + '","n":' + q(brokerName) +
+          "}",
+      );
+      if (this.#tails.size >= MAX_CACHED) this.#tails.clear();
+      this.#tails.set(key, tail);
+    }
+    this.#tailKey = key;
+    this.#tail = tail;
+    return tail;
+  }
+}
+
+/**
+ * The header of one attempt: {@link fields} as an object, or {@link write} as JSON bytes (a
+ * `JsonFieldsWriter` for `RemotingClient.invokeJsonTo`).
+ */
+export class SendHeader implements JsonFieldsWriter {
+  readonly #parts: HeaderParts;
+  readonly #p: PreparedMessage;
+  readonly #queueId: number;
+  readonly #brokerName: string;
+  readonly #bornTimestamp: number;
+  /** Escaped properties length without quotes (ASCII), or -1 until measured / when encoded. */
+  #propsLength = -1;
+  /** The properties' JSON bytes when they are not ASCII. */
+  #propsJson: Uint8Array | undefined = undefined;
+
+  /**
+   * @param parts the producer's header parts
+   * @param p prepared message
+   * @param queueId target queue id (`e`)
+   * @param brokerName target broker name (`n`, required by 5.x proxies)
+   * @param bornTimestamp client epoch ms (`g`)
+   */
+  constructor(
+    parts: HeaderParts,
+    p: PreparedMessage,
+    queueId: number,
+    brokerName: string,
+    bornTimestamp: number,
+  ) {
+    this.#parts = parts;
+    this.#p = p;
+    this.#queueId = queueId;
+    this.#brokerName = brokerName;
+    this.#bornTimestamp = bornTimestamp;
+  }
+
+  /** The header as the extFields object, in {@link SEND_HEADER_FIELDS} order. */
+  fields(): Record<string, string> {
+    const k = this.#parts;
+    const p = this.#p;
+    return {
+      a: k.group,
+      b: p.topic,
+      c: k.createTopicKey,
+      d: k.defaultTopicQueueNums,
+      e: String(this.#queueId),
+      f: String(p.sysFlag),
+      g: String(this.#bornTimestamp),
+      h: String(p.flag),
+      i: p.properties,
+      j: "0",
+      k: "false",
+      m: p.batch ? "true" : "false",
+      n: this.#brokerName,
+    };
+  }
+
+  /** Bytes {@link write} writes. */
+  get byteLength(): number {
+    const p = this.#p;
+    return this.#parts.head(p.topic).length + intLength(this.#queueId) + F.length +
+      intLength(p.sysFlag) + G.length + intLength(this.#bornTimestamp) + H.length +
+      intLength(p.flag) + I.length + this.#propsBytes() +
+      this.#parts.tail(p.batch, this.#brokerName).length;
+  }
+
+  /** JSON length of the properties, quotes included. */
+  #propsBytes(): number {
+    const p = this.#p;
+    if (p.propsHead !== undefined) {
+      // Cached JSON of both parts (quotes included) around the id, which is hex: no escaping.
+      return p.propsHead.json.length + p.idStem!.bytes.length + 4 + p.propsTail!.json.length;
+    }
+    if (this.#propsJson !== undefined) return this.#propsJson.length;
+    let n = this.#propsLength;
+    if (n < 0) {
+      n = escapedAsciiLength(p.properties);
+      if (n < 0) {
+        this.#propsJson = encodeUtf8(q(p.properties));
+        return this.#propsJson.length;
+      }
+      this.#propsLength = n;
+    }
+    return n + 2;
+  }
+
+  /** Write the extFields JSON (exactly {@link byteLength} bytes) at `buf[at]`. */
+  write(buf: Uint8Array, at: number): void {
+    const p = this.#p;
+    const parts = this.#parts;
+    const head = parts.head(p.topic);
+    buf.set(head, at);
+    let w = writeInt(buf, at + head.length, this.#queueId);
+    buf.set(F, w);
+    w = writeInt(buf, w + F.length, p.sysFlag);
+    buf.set(G, w);
+    w = writeInt(buf, w + G.length, this.#bornTimestamp);
+    buf.set(H, w);
+    w = writeInt(buf, w + H.length, p.flag);
+    buf.set(I, w);
+    w += I.length;
+    if (p.propsHead !== undefined) {
+      w = writeBytes(buf, w, p.propsHead.json);
+      // The UNIQ_KEY from the generator's bytes: its stem, then 4 upper-case hex digits.
+      w = writeBytes(buf, w, p.idStem!.bytes);
+      const c = p.idCounter;
+      buf[w] = HEX_UPPER[(c >>> 12) & 15];
+      buf[w + 1] = HEX_UPPER[(c >>> 8) & 15];
+      buf[w + 2] = HEX_UPPER[(c >>> 4) & 15];
+      buf[w + 3] = HEX_UPPER[c & 15];
+      w = writeBytes(buf, w + 4, p.propsTail!.json);
+    } else {
+      if (this.#propsLength < 0 && this.#propsJson === undefined) this.#propsBytes();
+      if (this.#propsJson !== undefined) w = writeBytes(buf, w, this.#propsJson);
+      else {
+        buf[w++] = 0x22;
+        w = writeEscapedAscii(buf, w, p.properties);
+        buf[w++] = 0x22;
+      }
+    }
+    buf.set(parts.tail(p.batch, this.#brokerName), w);
+  }
+}
+
+function writeBytes(buf: Uint8Array, at: number, bytes: Uint8Array): number {
+  buf.set(bytes, at);
+  return at + bytes.length;
+}
+
+/** Bytes of `JSON.stringify(s)` without its quotes when `s` is ASCII, else -1. */
+function escapedAsciiLength(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return -1;
+    if (c >= 0x20) n += c === 0x22 || c === 0x5c ? 2 : 1;
+    else n += SHORT_ESCAPE[c] !== undefined ? 2 : 6;
+  }
+  return n;
+}
+
+/** Write what {@link escapedAsciiLength} measured. */
+function writeEscapedAscii(buf: Uint8Array, p: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c !== 0x22 && c !== 0x5c) {
+      buf[p++] = c;
+    } else if (c >= 0x20) {
+      buf[p++] = 0x5c;
+      buf[p++] = c;
+    } else if (SHORT_ESCAPE[c] !== undefined) {
+      buf[p++] = 0x5c;
+      buf[p++] = SHORT_ESCAPE[c];
+    } else {
+      buf[p++] = 0x5c;
+      buf[p++] = 0x75;
+      buf[p++] = 0x30;
+      buf[p++] = 0x30;
+      buf[p++] = HEX[c >> 4];
+      buf[p++] = HEX[c & 15];
+    }
+  }
+  return p;
+}
