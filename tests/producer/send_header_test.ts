@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { HeaderParts, SEND_HEADER_FIELDS, SendHeader } from "../../src/producer/send/header.ts";
+import {
+  HeaderParts,
+  SEND_HEADER_FIELDS,
+  sendHeaderFields,
+  sendHeaderWriter,
+} from "../../src/producer/send/header.ts";
 import { type PreparedMessage, prepareMessage } from "../../src/producer/send/prepare.ts";
 import { PropsParts } from "../../src/producer/send/_props_parts.ts";
 import type { UniqIdGenerator as IdGenerator } from "../../src/codec/message-id.ts";
@@ -12,9 +17,22 @@ import { FrameSlab } from "../../src/transport/connection.ts";
 import {
   encodeJsonFieldsFrame,
   intLength,
+  type JsonFieldsWriter,
   writeInt,
   writeJsonFieldsFrame,
 } from "../../src/remoting/json-request.ts";
+
+/** One attempt's header: its bytes (a writer) and its object form. */
+function header(
+  k: HeaderParts,
+  prepared: PreparedMessage,
+  queueId: number,
+  brokerName: string,
+  bornTimestamp: number,
+): JsonFieldsWriter & { fields(): Record<string, string> } {
+  const v = { prepared, queue: { topic: prepared.topic, brokerName, queueId }, bornTimestamp };
+  return { ...sendHeaderWriter(k, v), fields: () => sendHeaderFields(k, v) };
+}
 
 Deno.test("SendHeader bytes are the bytes encodeFrame writes (escapes, non-ASCII, negatives)", () => {
   const k = new HeaderParts('g\u00e9"x', "TBW102", 4);
@@ -41,11 +59,11 @@ Deno.test("SendHeader bytes are the bytes encodeFrame writes (escapes, non-ASCII
           version: 401,
           opaque,
           flag: 0,
-          extFields: new SendHeader(k, p, queueId, broker, 1700000000123).fields(),
+          extFields: header(k, p, queueId, broker, 1700000000123).fields(),
           body,
           serializeType: 0,
         });
-        const writer = new SendHeader(k, p, queueId, broker, 1700000000123);
+        const writer = header(k, p, queueId, broker, 1700000000123);
         assert.deepEqual(encodeJsonFieldsFrame(310, 7, 401, opaque, 0, writer, body), expected);
         // In place, after other bytes of a slab: the same frame at the reserved offset.
         const slab = new FrameSlab();
@@ -60,7 +78,7 @@ Deno.test("SendHeader bytes are the bytes encodeFrame writes (escapes, non-ASCII
             version: 401,
             opaque,
             flag: 0,
-            extFields: new SendHeader(k, p, queueId, broker, 1700000000123).fields(),
+            extFields: header(k, p, queueId, broker, 1700000000123).fields(),
             serializeType: 0,
           }),
         );
@@ -117,10 +135,10 @@ Deno.test("plain messages use cached properties parts: same properties and frame
           reference.properties.replace(reference.msgId, p.msgId),
           "same properties text",
         );
-        const generalHeader = new SendHeader(k, general, 2, "broker-a", 1700000000123);
+        const generalHeader = header(k, general, 2, "broker-a", 1700000000123);
         const expected = encodeJsonFieldsFrame(310, 7, 401, 9, 0, generalHeader, body);
-        const header = new SendHeader(k, p, 2, "broker-a", 1700000000123);
-        assert.deepEqual(encodeJsonFieldsFrame(310, 7, 401, 9, 0, header, body), expected);
+        const plain = header(k, p, 2, "broker-a", 1700000000123);
+        assert.deepEqual(encodeJsonFieldsFrame(310, 7, 401, 9, 0, plain, body), expected);
       }
     }
   }
@@ -158,11 +176,11 @@ Deno.test("plain sends through cached header parts: every field right across top
       version: 401,
       opaque: op,
       flag: 0,
-      extFields: new SendHeader(k, p, queueId, broker, born).fields(),
+      extFields: header(k, p, queueId, broker, born).fields(),
       body,
       serializeType: 0,
     });
-    const writer = new SendHeader(k, p, queueId, broker, born);
+    const writer = header(k, p, queueId, broker, born);
     assert.deepEqual(
       encodeJsonFieldsFrame(310, 7, 401, op, 0, writer, body),
       expected,
@@ -228,20 +246,20 @@ Deno.test("send header: the a…n table, the fixture's field order and values", 
     } as unknown as IdGenerator,
     propsParts: new PropsParts(undefined),
   });
-  const header = new SendHeader(
+  const fixtureHeader = header(
     new HeaderParts("fixture_group", "TBW102", 4),
     p,
     0,
     "broker-a",
     Number(sent.g),
   );
-  const h = header.fields();
+  const h = fixtureHeader.fields();
   assert.deepEqual(Object.keys(h), Object.keys(sent));
   assert.deepEqual(Object.keys(h), SEND_HEADER_FIELDS.map(([wire]) => wire));
   assert.deepEqual(h, sent);
   assert.equal(p.msgId, uniq);
   // The bytes are the fixture's extFields JSON.
-  const bytes = new Uint8Array(header.byteLength);
-  header.write(bytes, 0);
+  const bytes = new Uint8Array(fixtureHeader.byteLength);
+  fixtureHeader.write(bytes, 0);
   assert.equal(new TextDecoder().decode(bytes), JSON.stringify(sent));
 });

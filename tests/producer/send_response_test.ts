@@ -4,6 +4,8 @@ import {
   processSendResponse,
 } from "../../src/producer/send/response.ts";
 import { AwaitedAttempt } from "../../src/producer/send/sinks.ts";
+import { HeaderParts } from "../../src/producer/send/header.ts";
+import type { PreparedMessage } from "../../src/producer/send/prepare.ts";
 import { BrokerError, ProtocolError } from "../../src/errors.ts";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
 import { PendingSlots } from "../../src/remoting/_pending_slots.ts";
@@ -114,12 +116,19 @@ Deno.test("response mapping: one rule set, the same outcome from a scanned heade
   );
 });
 
+const send = {
+  msgId: "U",
+  userTopic: "Orders",
+  prepared: {} as PreparedMessage, // not written here
+  headerParts: new HeaderParts("g", "TBW102", 4),
+};
+
 Deno.test("an attempt's pending request maps the answer at the table's address, once", async () => {
   const text = '{"code":0,"extFields":{"msgId":"X","queueOffset":"4"},"flag":1,"opaque":1}';
   const bytes = new TextEncoder().encode(text);
   const tokens = new HeaderTokens();
   tokens.scan(bytes, 0, bytes.length);
-  const attempt = new AwaitedAttempt({ msgId: "U", userTopic: "Orders" }, mq);
+  const attempt = new AwaitedAttempt(send, mq, 0);
   const table: PendingTable = { address: "127.0.0.1:10911", pending: new PendingSlots() };
   registerEntry(attempt, table, 1, 310, 3000, 0, undefined);
   attempt.onTokens(tokens, undefined);
@@ -127,7 +136,7 @@ Deno.test("an attempt's pending request maps the answer at the table's address, 
   const r = await attempt.promise;
   assert.deepEqual(r?.queue, { topic: "Orders", brokerName: "broker-a", queueId: 2 });
   assert.equal(r?.queueOffset, 4);
-  const broken = new AwaitedAttempt({ msgId: "U", userTopic: "Orders" }, mq);
+  const broken = new AwaitedAttempt(send, mq, 0);
   registerEntry(broken, table, 2, 310, 3000, 0, undefined);
   broken.onResponse({
     code: 2,

@@ -13,7 +13,7 @@ import type { MessageQueue } from "../../route/message-queue.ts";
 import type { RemotingLike } from "../../client/types.ts";
 import type { HookList } from "../hooks.ts";
 import type { CommunicationMode, SendMessageContext } from "../types.ts";
-import { type HeaderParts, SendHeader } from "./header.ts";
+import { type HeaderParts, sendHeaderFields } from "./header.ts";
 import type { PreparedMessage } from "./prepare.ts";
 import { type AttemptTarget, HookedAttempt } from "./sinks.ts";
 
@@ -54,140 +54,111 @@ export function vipAddress(addr: string): string {
   return addr.slice(0, i + 1) + String(Number(addr.slice(i + 1)) - 2);
 }
 
+/** What an attempt is of: the send job (its environment, message, mode and signal). */
+export interface AttemptSource {
+  /** Producer environment. */
+  readonly env: AttemptEnv;
+  /** Prepared message. */
+  readonly prepared: PreparedMessage;
+  /** SYNC/ASYNC wait for the answer; ONEWAY reports once the frame was written. */
+  readonly mode: CommunicationMode;
+  /** The send's abort signal. */
+  readonly signal: AbortSignal | undefined;
+}
+
 /**
  * Start one attempt; its outcome goes to `target` (possibly synchronously, from this call).
  * Never throws: a refusing checkForbidden hook is a failed attempt.
  *
- * @param env producer environment
- * @param p prepared message
- * @param mq target queue (wire topic)
- * @param mode SYNC/ASYNC wait for the answer; ONEWAY reports once the frame was written
+ * @param send the send the attempt is of
+ * @param target the attempt: its queue and start, the writer of its header, its outcome's receiver
  * @param timeoutMs time left in the budget
- * @param signal abort signal
- * @param target receives the outcome
- * @param bornTimestamp the attempt's start (Date.now() clock): the header's `g`
  */
-export function startAttempt(
-  env: AttemptEnv,
-  p: PreparedMessage,
-  mq: MessageQueue,
-  mode: CommunicationMode,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-  target: AttemptTarget,
-  bornTimestamp: number,
-): void {
+export function startAttempt(send: AttemptSource, target: AttemptTarget, timeoutMs: number): void {
+  const env = send.env;
+  const mq = target.queue;
   const brokerAddr = env.findBrokerAddress(mq.brokerName);
-  if (brokerAddr === undefined) {
-    // Java: the broker is not in the address table → tryToFindTopicPublishInfo, then look again.
-    env.refreshRoute(p.topic).then(() => {
-      const again = env.findBrokerAddress(mq.brokerName);
-      if (again === undefined) {
-        const cause = new Error(`The broker[${mq.brokerName}] not exist`);
-        target.fail(new RouteNotFoundError(p.topic, { cause }));
-      } else write(env, p, mq, mode, timeoutMs, signal, target, bornTimestamp, again);
-    }, (e) => target.fail(e));
-    return;
-  }
-  write(env, p, mq, mode, timeoutMs, signal, target, bornTimestamp, brokerAddr);
+  if (brokerAddr !== undefined) return write(send, target, timeoutMs, brokerAddr);
+  // Java: the broker is not in the address table → tryToFindTopicPublishInfo, then look again.
+  const topic = send.prepared.topic;
+  env.refreshRoute(topic).then(() => {
+    const again = env.findBrokerAddress(mq.brokerName);
+    if (again !== undefined) return write(send, target, timeoutMs, again);
+    const cause = new Error(`The broker[${mq.brokerName}] not exist`);
+    target.fail(new RouteNotFoundError(topic, { cause }));
+  }, (e) => target.fail(e));
 }
 
 /** The attempt to a known broker: VIP, hooks, then the request in the form the client takes. */
 function write(
-  env: AttemptEnv,
-  p: PreparedMessage,
-  mq: MessageQueue,
-  mode: CommunicationMode,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
+  send: AttemptSource,
   target: AttemptTarget,
-  bornTimestamp: number,
+  timeoutMs: number,
   brokerAddr: string,
 ): void {
+  const env = send.env;
+  const mq = target.queue;
   const addr = env.vipChannel ? vipAddress(brokerAddr) : brokerAddr;
   const hooks = env.hooks;
   try {
-    if (hooks.hasCheckForbidden) checkForbidden(env, p, mq, mode, addr);
-  } catch (e) {
-    target.fail(e);
-    return;
-  }
-  if (hooks.hasSendMessageHook) target = runBeforeHooks(env, p, mq, mode, addr, target);
-  const code = p.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2;
-  const header = new SendHeader(env.header, p, mq.queueId, mq.brokerName, bornTimestamp);
-  try {
-    send(env.remoting, env.serializeType, p, mode, timeoutMs, signal, target, addr, header, code);
-  } catch (e) {
-    target.fail(e); // a fake client that throws instead of reporting
-  }
-}
-
-/** Hand the request to the remoting client in the form it takes for `mode`. */
-function send(
-  remoting: RemotingLike,
-  serializeType: 0 | 1,
-  p: PreparedMessage,
-  mode: CommunicationMode,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-  target: AttemptTarget,
-  addr: string,
-  header: SendHeader,
-  code: number,
-): void {
-  if (mode !== "ONEWAY" && serializeType === 0 && remoting.invokeJsonTo !== undefined) {
-    // The common path: the header's bytes go straight into the frame, the target is the
-    // request's pending entry.
-    remoting.invokeJsonTo(
-      addr,
+    if (hooks.hasCheckForbidden) checkForbidden(send, mq, addr);
+    if (hooks.hasSendMessageHook) target = runBeforeHooks(send, mq, addr, target);
+    const p = send.prepared;
+    const code = p.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2;
+    const remoting = env.remoting;
+    if (send.mode !== "ONEWAY" && env.serializeType === 0 && remoting.invokeJsonTo !== undefined) {
+      // The common path: the target writes its header's bytes straight into the frame and is
+      // the request's pending entry.
+      const { OTHER } = LanguageCode;
+      remoting.invokeJsonTo(
+        addr,
+        code,
+        OTHER,
+        MQVersion.V4_9_4,
+        target,
+        p.sendBody,
+        timeoutMs,
+        send.signal,
+        target,
+      );
+      return;
+    }
+    const request = {
       code,
-      LanguageCode.OTHER,
-      MQVersion.V4_9_4,
-      header,
-      p.sendBody,
-      timeoutMs,
-      signal,
-      target,
-    );
-    return;
-  }
-  const request = {
-    code,
-    language: LanguageCode.OTHER,
-    version: MQVersion.V4_9_4,
-    opaque: 0,
-    flag: 0,
-    extFields: header.fields(),
-    body: p.sendBody,
-    serializeType,
-  };
-  if (mode === "ONEWAY") {
-    remoting.invokeOneway(addr, request, timeoutMs).then(
-      () => target.ok(undefined),
-      (e) => target.fail(e),
-    );
-  } else {
-    remoting.invoke(addr, request, timeoutMs, signal).then(
-      (res) => target.answer(res, addr),
-      (e) => target.fail(e),
-    );
+      language: LanguageCode.OTHER,
+      version: MQVersion.V4_9_4,
+      opaque: 0,
+      flag: 0,
+      extFields: sendHeaderFields(env.header, target),
+      body: p.sendBody,
+      serializeType: env.serializeType,
+    };
+    if (send.mode === "ONEWAY") {
+      remoting.invokeOneway(addr, request, timeoutMs).then(
+        () => target.ok(undefined),
+        (e) => target.fail(e),
+      );
+    } else {
+      remoting.invoke(addr, request, timeoutMs, send.signal).then(
+        (res) => target.answer(res, addr),
+        (e) => target.fail(e),
+      );
+    }
+  } catch (e) {
+    // A refusing checkForbidden hook, or a fake client that throws instead of reporting.
+    target.fail(e);
   }
 }
 
 /** Java `checkForbidden`: the first hook that throws refuses the attempt. */
-function checkForbidden(
-  env: AttemptEnv,
-  p: PreparedMessage,
-  mq: MessageQueue,
-  mode: CommunicationMode,
-  addr: string,
-): void {
+function checkForbidden(send: AttemptSource, mq: MessageQueue, addr: string): void {
+  const env = send.env;
   env.hooks.checkForbidden({
     nameServer: env.nameServer(),
     group: env.header.group,
-    communicationMode: mode,
+    communicationMode: send.mode,
     brokerAddr: addr,
-    message: p.message,
+    message: send.prepared.message,
     queue: mq,
     unitMode: false,
   });
@@ -195,22 +166,21 @@ function checkForbidden(
 
 /** Run the sendMessageBefore hooks; the returned target runs the after-hooks on the outcome. */
 function runBeforeHooks(
-  env: AttemptEnv,
-  p: PreparedMessage,
+  send: AttemptSource,
   mq: MessageQueue,
-  mode: CommunicationMode,
   addr: string,
   target: AttemptTarget,
 ): AttemptTarget {
+  const env = send.env;
   const ctx: SendMessageContext = {
     producerGroup: env.header.group,
-    communicationMode: mode,
+    communicationMode: send.mode,
     bornHost: env.clientIP,
     brokerAddr: addr,
-    message: p.message,
+    message: send.prepared.message,
     queue: mq,
     namespace: env.namespace,
-    msgType: p.msgType,
+    msgType: send.prepared.msgType,
   };
   env.hooks.before(ctx);
   return new HookedAttempt(target, ctx, env.hooks);

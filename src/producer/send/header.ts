@@ -4,10 +4,11 @@
  * fakes) and as the JSON bytes written straight into the frame (the common path), byte-identical
  * to what `encodeFrame` writes for the object.
  *
- * A {@link SendHeader} is made per attempt and holds that attempt's values only, so nothing can
- * change them between the moment it is made and the moment the remoting client writes it. What
- * is shared between attempts ({@link HeaderParts}) is a memo of bytes that depend only on their
- * key (producer, topic, broker, batch or not).
+ * The values of one attempt ({@link HeaderValues}) are carried by that attempt's own object (its
+ * target, see sinks.ts), which is also the writer the remoting client calls: nothing another
+ * attempt does can change them between the moment the attempt starts and the moment its header
+ * is written. What is shared between attempts ({@link HeaderParts}) is a memo of bytes that depend
+ * only on their key (producer, topic, broker, batch or not, born millisecond).
  *
  * @module
  */
@@ -15,6 +16,7 @@
 import type { JsonFieldsWriter } from "../../remoting/json-request.ts";
 import { intLength, writeInt } from "../../remoting/json-request.ts";
 import { encodeUtf8 } from "../../remoting/_utf8.ts";
+import type { MessageQueue } from "../../route/message-queue.ts";
 import type { PreparedMessage } from "./prepare.ts";
 
 /**
@@ -71,6 +73,9 @@ export class HeaderParts {
   #head: Uint8Array = F;
   #tailKey: string | undefined;
   #tail: Uint8Array = F;
+  // Sends of the same millisecond share the digits of their bornTimestamp.
+  #bornOf = NaN;
+  #born: Uint8Array = F;
 
   /**
    * @param group producer group (namespace applied)
@@ -100,6 +105,16 @@ export class HeaderParts {
     return head;
   }
 
+  /** The decimal digits of `bornTimestamp`. */
+  bornDigits(bornTimestamp: number): Uint8Array {
+    if (bornTimestamp === this.#bornOf) return this.#born;
+    const digits = new Uint8Array(intLength(bornTimestamp));
+    writeInt(digits, 0, bornTimestamp);
+    this.#bornOf = bornTimestamp;
+    this.#born = digits;
+    return digits;
+  }
+
   /** The bytes from `,"j":` to the closing brace for a batch or not, to `brokerName`. */
   tail(batch: boolean, brokerName: string): Uint8Array {
     const key = batch ? "\u0001" + brokerName : brokerName;
@@ -119,128 +134,116 @@ export class HeaderParts {
   }
 }
 
+/** The values of one attempt's header (the attempt's target carries them: see sinks.ts). */
+export interface HeaderValues {
+  /** The message. */
+  readonly prepared: PreparedMessage;
+  /** The queue of the attempt (`e`, `n`). */
+  readonly queue: MessageQueue;
+  /** The attempt's start, client epoch ms (`g`). */
+  readonly bornTimestamp: number;
+}
+
 /**
- * The header of one attempt: {@link fields} as an object, or {@link write} as JSON bytes (a
- * `JsonFieldsWriter` for `RemotingClient.invokeJsonTo`).
+ * One attempt's header as the extFields object, in {@link SEND_HEADER_FIELDS} order.
+ *
+ * @param k the producer's header parts
+ * @param v the attempt's values
+ * @returns the extFields
  */
-export class SendHeader implements JsonFieldsWriter {
-  readonly #parts: HeaderParts;
-  readonly #p: PreparedMessage;
-  readonly #queueId: number;
-  readonly #brokerName: string;
-  readonly #bornTimestamp: number;
-  /** Escaped properties length without quotes (ASCII), or -1 until measured / when encoded. */
-  #propsLength = -1;
-  /** The properties' JSON bytes when they are not ASCII. */
-  #propsJson: Uint8Array | undefined = undefined;
+export function sendHeaderFields(k: HeaderParts, v: HeaderValues): Record<string, string> {
+  const p = v.prepared;
+  return {
+    a: k.group,
+    b: p.topic,
+    c: k.createTopicKey,
+    d: k.defaultTopicQueueNums,
+    e: String(v.queue.queueId),
+    f: String(p.sysFlag),
+    g: String(v.bornTimestamp),
+    h: String(p.flag),
+    i: p.properties,
+    j: "0",
+    k: "false",
+    m: p.batch ? "true" : "false",
+    n: v.queue.brokerName,
+  };
+}
 
-  /**
-   * @param parts the producer's header parts
-   * @param p prepared message
-   * @param queueId target queue id (`e`)
-   * @param brokerName target broker name (`n`, required by 5.x proxies)
-   * @param bornTimestamp client epoch ms (`g`)
-   */
-  constructor(
-    parts: HeaderParts,
-    p: PreparedMessage,
-    queueId: number,
-    brokerName: string,
-    bornTimestamp: number,
-  ) {
-    this.#parts = parts;
-    this.#p = p;
-    this.#queueId = queueId;
-    this.#brokerName = brokerName;
-    this.#bornTimestamp = bornTimestamp;
-  }
+/**
+ * The length of {@link writeSendHeader}'s bytes.
+ *
+ * @param k the producer's header parts
+ * @param v the attempt's values
+ * @returns bytes
+ */
+export function sendHeaderLength(k: HeaderParts, v: HeaderValues): number {
+  const p = v.prepared;
+  return k.head(p.topic).length + intLength(v.queue.queueId) + F.length + intLength(p.sysFlag) +
+    G.length + k.bornDigits(v.bornTimestamp).length + H.length + intLength(p.flag) + I.length +
+    propsLength(p) + k.tail(p.batch, v.queue.brokerName).length;
+}
 
-  /** The header as the extFields object, in {@link SEND_HEADER_FIELDS} order. */
-  fields(): Record<string, string> {
-    const k = this.#parts;
-    const p = this.#p;
-    return {
-      a: k.group,
-      b: p.topic,
-      c: k.createTopicKey,
-      d: k.defaultTopicQueueNums,
-      e: String(this.#queueId),
-      f: String(p.sysFlag),
-      g: String(this.#bornTimestamp),
-      h: String(p.flag),
-      i: p.properties,
-      j: "0",
-      k: "false",
-      m: p.batch ? "true" : "false",
-      n: this.#brokerName,
-    };
+/** JSON length of the properties, quotes included. */
+function propsLength(p: PreparedMessage): number {
+  if (p.propsHead !== undefined) {
+    // Cached JSON of both parts (quotes included) around the id, which is hex: no escaping.
+    return p.propsHead.json.length + p.idStem!.bytes.length + 4 + p.propsTail!.json.length;
   }
+  const n = escapedAsciiLength(p.properties);
+  return n < 0 ? encodeUtf8(q(p.properties)).length : n + 2;
+}
 
-  /** Bytes {@link write} writes. */
-  get byteLength(): number {
-    const p = this.#p;
-    return this.#parts.head(p.topic).length + intLength(this.#queueId) + F.length +
-      intLength(p.sysFlag) + G.length + intLength(this.#bornTimestamp) + H.length +
-      intLength(p.flag) + I.length + this.#propsBytes() +
-      this.#parts.tail(p.batch, this.#brokerName).length;
+/**
+ * One attempt's header as the JSON bytes `encodeFrame` writes for {@link sendHeaderFields}.
+ *
+ * @param k the producer's header parts
+ * @param v the attempt's values
+ * @param buf where to write ({@link sendHeaderLength} bytes)
+ * @param at where in `buf`
+ */
+export function writeSendHeader(
+  k: HeaderParts,
+  v: HeaderValues,
+  buf: Uint8Array,
+  at: number,
+): void {
+  const p = v.prepared;
+  let w = writeBytes(buf, at, k.head(p.topic));
+  w = writeInt(buf, w, v.queue.queueId);
+  w = writeInt(buf, writeBytes(buf, w, F), p.sysFlag);
+  w = writeBytes(buf, writeBytes(buf, w, G), k.bornDigits(v.bornTimestamp));
+  w = writeInt(buf, writeBytes(buf, w, H), p.flag);
+  w = writeBytes(buf, w, I);
+  if (p.propsHead !== undefined) {
+    w = writeBytes(buf, w, p.propsHead.json);
+    // The UNIQ_KEY from the generator's bytes: its stem, then 4 upper-case hex digits.
+    w = writeBytes(buf, w, p.idStem!.bytes);
+    const c = p.idCounter;
+    buf[w] = HEX_UPPER[(c >>> 12) & 15];
+    buf[w + 1] = HEX_UPPER[(c >>> 8) & 15];
+    buf[w + 2] = HEX_UPPER[(c >>> 4) & 15];
+    buf[w + 3] = HEX_UPPER[c & 15];
+    w = writeBytes(buf, w + 4, p.propsTail!.json);
+  } else if (escapedAsciiLength(p.properties) < 0) {
+    w = writeBytes(buf, w, encodeUtf8(q(p.properties)));
+  } else {
+    buf[w++] = 0x22;
+    w = writeEscapedAscii(buf, w, p.properties);
+    buf[w++] = 0x22;
   }
+  buf.set(k.tail(p.batch, v.queue.brokerName), w);
+}
 
-  /** JSON length of the properties, quotes included. */
-  #propsBytes(): number {
-    const p = this.#p;
-    if (p.propsHead !== undefined) {
-      // Cached JSON of both parts (quotes included) around the id, which is hex: no escaping.
-      return p.propsHead.json.length + p.idStem!.bytes.length + 4 + p.propsTail!.json.length;
-    }
-    if (this.#propsJson !== undefined) return this.#propsJson.length;
-    let n = this.#propsLength;
-    if (n < 0) {
-      n = escapedAsciiLength(p.properties);
-      if (n < 0) {
-        this.#propsJson = encodeUtf8(q(p.properties));
-        return this.#propsJson.length;
-      }
-      this.#propsLength = n;
-    }
-    return n + 2;
-  }
-
-  /** Write the extFields JSON (exactly {@link byteLength} bytes) at `buf[at]`. */
-  write(buf: Uint8Array, at: number): void {
-    const p = this.#p;
-    const parts = this.#parts;
-    const head = parts.head(p.topic);
-    buf.set(head, at);
-    let w = writeInt(buf, at + head.length, this.#queueId);
-    buf.set(F, w);
-    w = writeInt(buf, w + F.length, p.sysFlag);
-    buf.set(G, w);
-    w = writeInt(buf, w + G.length, this.#bornTimestamp);
-    buf.set(H, w);
-    w = writeInt(buf, w + H.length, p.flag);
-    buf.set(I, w);
-    w += I.length;
-    if (p.propsHead !== undefined) {
-      w = writeBytes(buf, w, p.propsHead.json);
-      // The UNIQ_KEY from the generator's bytes: its stem, then 4 upper-case hex digits.
-      w = writeBytes(buf, w, p.idStem!.bytes);
-      const c = p.idCounter;
-      buf[w] = HEX_UPPER[(c >>> 12) & 15];
-      buf[w + 1] = HEX_UPPER[(c >>> 8) & 15];
-      buf[w + 2] = HEX_UPPER[(c >>> 4) & 15];
-      buf[w + 3] = HEX_UPPER[c & 15];
-      w = writeBytes(buf, w + 4, p.propsTail!.json);
-    } else {
-      if (this.#propsLength < 0 && this.#propsJson === undefined) this.#propsBytes();
-      if (this.#propsJson !== undefined) w = writeBytes(buf, w, this.#propsJson);
-      else {
-        buf[w++] = 0x22;
-        w = writeEscapedAscii(buf, w, p.properties);
-        buf[w++] = 0x22;
-      }
-    }
-    buf.set(parts.tail(p.batch, this.#brokerName), w);
-  }
+/**
+ * An attempt's header as a `JsonFieldsWriter` of its own (tests, and callers without a target).
+ *
+ * @param k the producer's header parts
+ * @param v the attempt's values
+ * @returns the writer
+ */
+export function sendHeaderWriter(k: HeaderParts, v: HeaderValues): JsonFieldsWriter {
+  return { byteLength: sendHeaderLength(k, v), write: (buf, at) => writeSendHeader(k, v, buf, at) };
 }
 
 function writeBytes(buf: Uint8Array, at: number, bytes: Uint8Array): number {

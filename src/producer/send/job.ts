@@ -12,8 +12,9 @@ import type { TopicPublishInfo } from "../../route/publish-info.ts";
 import type { MessageQueue } from "../../route/message-queue.ts";
 import type { ProducerEvents } from "../events.ts";
 import type { CommunicationMode, SendResult } from "../types.ts";
-import { type AttemptEnv, startAttempt } from "./attempt.ts";
+import { type AttemptEnv, type AttemptSource, startAttempt } from "./attempt.ts";
 import { type SendTracker, trackFailure, trackSuccess } from "./inflight.ts";
+import type { HeaderParts } from "./header.ts";
 import type { PreparedMessage } from "./prepare.ts";
 import { chooseQueue } from "./queue.ts";
 import { type RetryInfo, RetryLoop } from "./retry-loop.ts";
@@ -104,7 +105,7 @@ export class SendKinds {
  * One send (Java sendDefaultImpl / sendSelectImpl / send(msg, mq)): the retry loop over the
  * attempts of one prepared message, and its end.
  */
-export class SendJob extends RetryLoop {
+export class SendJob extends RetryLoop implements AttemptSource {
   /** The send's whole budget. */
   readonly timeoutMs: number;
   readonly #kind: SendKind;
@@ -163,13 +164,32 @@ export class SendJob extends RetryLoop {
   }
 
   /** One attempt (see attempt.ts). */
-  startAttempt(queue: MessageQueue, timeoutMs: number, target: AttemptTarget, now: number): void {
-    const kind = this.#kind;
+  startAttempt(target: AttemptTarget, timeoutMs: number): void {
     try {
-      startAttempt(kind.env, this.#p, queue, kind.rules.mode, timeoutMs, this.signal, target, now);
+      startAttempt(this, target, timeoutMs);
     } catch (e) {
       target.fail(e); // an environment that throws instead of reporting
     }
+  }
+
+  /** The producer environment (see {@link AttemptSource}). */
+  get env(): AttemptEnv {
+    return this.#kind.env;
+  }
+
+  /** The producer's header parts. */
+  get headerParts(): HeaderParts {
+    return this.#kind.env.header;
+  }
+
+  /** The prepared message. */
+  get prepared(): PreparedMessage {
+    return this.#p;
+  }
+
+  /** The send's mode. */
+  get mode(): CommunicationMode {
+    return this.#kind.rules.mode;
   }
 
   /** Whether a success's latency reaches the fault strategy. */

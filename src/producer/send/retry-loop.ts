@@ -92,13 +92,8 @@ export abstract class RetryLoop extends AttemptTarget implements SendEnd<R> {
   abstract now(): number;
   /** Pick a queue, avoiding `lastBrokerName` when possible. */
   abstract select(lastBrokerName: string | undefined): MessageQueue;
-  /** Start one attempt reporting to `target`; `now` is its start. Never throws. */
-  abstract startAttempt(
-    queue: MessageQueue,
-    timeoutMs: number,
-    target: AttemptTarget,
-    now: number,
-  ): void;
+  /** Start the attempt `target` (its queue, its start) with `timeoutMs` left. Never throws. */
+  abstract startAttempt(target: AttemptTarget, timeoutMs: number): void;
   /** Fault strategy feedback (not called for a fixed queue). */
   abstract updateFaultItem(brokerName: string, latencyMs: number, isolation: boolean): void;
   /** False when a success's latency would be ignored: the loop then skips the clock read. */
@@ -113,6 +108,11 @@ export abstract class RetryLoop extends AttemptTarget implements SendEnd<R> {
   /** The latest attempt's queue (the first attempt's while it is in flight). */
   get queue(): MessageQueue {
     return this.#queue!;
+  }
+
+  /** The first attempt's start (the loop is that attempt's target). */
+  get bornTimestamp(): number {
+    return this.begin + this.#startOffset;
   }
 
   /**
@@ -139,7 +139,7 @@ export abstract class RetryLoop extends AttemptTarget implements SendEnd<R> {
     if (left <= 0) return this.#ended(RetryLoop.#finish(this, true));
     this.#startOffset = offset;
     const promise = promiseFor<R>(this);
-    this.startAttempt(queue, left, this, start);
+    this.startAttempt(this, left);
     return promise;
   }
 
@@ -232,8 +232,8 @@ export abstract class RetryLoop extends AttemptTarget implements SendEnd<R> {
         const start = run.now();
         const left = run.timeoutMs - elapsedMs(run.begin, start);
         if (left <= 0) return RetryLoop.#finish(run, true);
-        const attempt = new AwaitedAttempt(run, queue);
-        run.startAttempt(queue, left, attempt, start);
+        const attempt = new AwaitedAttempt(run, queue, start);
+        run.startAttempt(attempt, left);
         let r: R;
         try {
           r = await attempt.promise;

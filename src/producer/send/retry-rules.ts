@@ -3,12 +3,15 @@
  * `onExceptionImpl` for async ones, `send(msg, mq)` / `sendSelectImpl` for a fixed queue). The
  * retry loop (retry-loop.ts) applies them; it decides nothing by itself.
  *
- * | kind                         | attempts                      | retried errors       | not-OK status retried              | out of attempts          | fault strategy |
- * | ---------------------------- | ----------------------------- | -------------------- | ---------------------------------- | ------------------------ | -------------- |
- * | SYNC                         | 1 + retryTimesWhenSendFailed  | {@link syncRetryOn}  | with retryAnotherBrokerWhenNotStoreOK | SendFailedError        | fed, selects   |
- * | SYNC, fixed queue            | 1                             | —                    | no                                 | the attempt's own error  | not used       |
- * | ASYNC (fixed queue or not)   | 1 + retryTimesWhenSendAsyncFailed | {@link asyncRetryOn} | no                             | SendFailedError / own error when fixed | fed, selects unless fixed |
- * | ONEWAY                       | 1                             | —                    | no                                 | as SYNC                  | as SYNC        |
+ * - SYNC: 1 + retryTimesWhenSendFailed attempts; {@link syncRetryOn} errors retried; a not-OK
+ *   status retried with retryAnotherBrokerWhenNotStoreOK; out of attempts: `SendFailedError`.
+ * - SYNC to a fixed queue: 1 attempt; its own error.
+ * - ASYNC (fixed queue or not): 1 + retryTimesWhenSendAsyncFailed attempts; only
+ *   {@link asyncRetryOn} errors (no answer) retried; out of attempts: `SendFailedError`, or the
+ *   last attempt's own error when fixed.
+ * - ONEWAY: 1 attempt.
+ * - A fixed queue (explicit or chosen by a selector) is neither switched nor fed to the fault
+ *   strategy (Java feeds it only from `sendDefaultImpl`).
  *
  * Whatever the kind, the budget is shared by every attempt, a retry avoids the broker of the
  * previous attempt (unless fixed: the same queue), and a spent budget is a `TimeoutError`.

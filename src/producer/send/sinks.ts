@@ -17,9 +17,17 @@ import {
   promiseFor,
   type ScannedResponse,
 } from "../../remoting/pending-request.ts";
+import type { JsonFieldsWriter } from "../../remoting/json-request.ts";
 import type { MessageQueue } from "../../route/message-queue.ts";
 import type { HookList } from "../hooks.ts";
 import type { SendMessageContext, SendResult } from "../types.ts";
+import {
+  type HeaderParts,
+  type HeaderValues,
+  sendHeaderLength,
+  writeSendHeader,
+} from "./header.ts";
+import type { PreparedMessage } from "./prepare.ts";
 import { processScannedSendResponse, processSendResponse } from "./response.ts";
 
 /** An attempt's outcome: the result (undefined for one-way), or why it failed. */
@@ -30,10 +38,21 @@ export interface AttemptSink {
   fail(e: unknown): void;
 }
 
-/** The receiver of one attempt: maps the answer, then reports it to {@link ok} / {@link fail}. */
-export abstract class AttemptTarget extends PendingRequest implements AttemptSink {
+/**
+ * One attempt as the remoting client sees it: the writer of its header (its own values, see
+ * header.ts), its pending request, and the receiver of its answer, which it maps and reports to
+ * {@link ok} / {@link fail}.
+ */
+export abstract class AttemptTarget extends PendingRequest
+  implements AttemptSink, HeaderValues, JsonFieldsWriter {
   /** The queue of the attempt (wire topic). */
   abstract readonly queue: MessageQueue;
+  /** The message. */
+  abstract readonly prepared: PreparedMessage;
+  /** The attempt's start (client epoch ms): the header's bornTimestamp. */
+  abstract readonly bornTimestamp: number;
+  /** The producer's header parts. */
+  abstract readonly headerParts: HeaderParts;
   /** Client id(s) of the message, for the result. */
   abstract readonly msgId: string;
   /** The topic without namespace, for the result. */
@@ -42,6 +61,16 @@ export abstract class AttemptTarget extends PendingRequest implements AttemptSin
   abstract ok(r: SendResult | undefined): void;
   /** See {@link AttemptSink.fail}. */
   abstract fail(e: unknown): void;
+
+  /** Bytes of the header's JSON (see {@link write}). */
+  get byteLength(): number {
+    return sendHeaderLength(this.headerParts, this);
+  }
+
+  /** Write the header's JSON at `buf[at]` (the remoting client calls it while framing). */
+  write(buf: Uint8Array, at: number): void {
+    writeSendHeader(this.headerParts, this, buf, at);
+  }
 
   /** The answer of `address` as a decoded command. Never throws. */
   answer(res: RemotingCommand, address: string): void {
@@ -84,10 +113,12 @@ export abstract class AttemptTarget extends PendingRequest implements AttemptSin
   }
 }
 
-/** What an attempt after the first reports for: the send it belongs to. */
+/** What an attempt after the first takes from the send it belongs to. */
 interface AttemptOf {
   readonly msgId: string;
   readonly userTopic: string;
+  readonly prepared: PreparedMessage;
+  readonly headerParts: HeaderParts;
 }
 
 /** An attempt awaited as a {@link promise} (the attempts after a retry). */
@@ -99,17 +130,28 @@ export class AwaitedAttempt extends AttemptTarget {
   /** Set by the promise. */
   reject!: (e: unknown) => void;
   readonly queue: MessageQueue;
+  readonly bornTimestamp: number;
   readonly #send: AttemptOf;
 
   /**
    * @param send the send the attempt belongs to
    * @param queue the queue of the attempt
+   * @param bornTimestamp the attempt's start
    */
-  constructor(send: AttemptOf, queue: MessageQueue) {
+  constructor(send: AttemptOf, queue: MessageQueue, bornTimestamp: number) {
     super();
     this.#send = send;
     this.queue = queue;
+    this.bornTimestamp = bornTimestamp;
     this.promise = promiseFor<SendResult | undefined>(this);
+  }
+
+  get prepared(): PreparedMessage {
+    return this.#send.prepared;
+  }
+
+  get headerParts(): HeaderParts {
+    return this.#send.headerParts;
   }
 
   get msgId(): string {
@@ -149,6 +191,18 @@ export class HookedAttempt extends AttemptTarget {
 
   get queue(): MessageQueue {
     return this.#inner.queue;
+  }
+
+  get prepared(): PreparedMessage {
+    return this.#inner.prepared;
+  }
+
+  get bornTimestamp(): number {
+    return this.#inner.bornTimestamp;
+  }
+
+  get headerParts(): HeaderParts {
+    return this.#inner.headerParts;
   }
 
   get msgId(): string {
