@@ -99,7 +99,8 @@ const FALSE_BYTES = nameBytes("false");
 
 /**
  * {@link ResponseFields} of a scanned header. One instance, loaded per response and read at once
- * by {@link mapSendResponse} (no user code runs in between).
+ * by {@link mapSendResponse} (no user code runs in between; what it keeps is the channel's
+ * pooled scanner, whose bytes the channel releases).
  */
 class ScannedFields implements ResponseFields {
   code = 0;
@@ -111,9 +112,6 @@ class ScannedFields implements ResponseFields {
     this.code = t.code;
     t.locate(FIELD_NAMES, this.#at);
     return this;
-  }
-  release(): void {
-    this.#t = undefined;
   }
   remark(): string | undefined {
     return this.#t!.remark();
@@ -178,11 +176,7 @@ export function processScannedSendResponse(
   msgId: string,
   brokerAddr: string,
 ): SendResult {
-  try {
-    return mapSendResponse(scanned.load(t), topic, sent, msgId, brokerAddr);
-  } finally {
-    scanned.release();
-  }
+  return mapSendResponse(scanned.load(t), topic, sent, msgId, brokerAddr);
 }
 
 /** The rules (see the module doc), once for both forms. */
