@@ -15,7 +15,6 @@
 
 import { LANGUAGE_BY_NAME, SerializeType } from "./codes.ts";
 import type { RemotingCommand } from "./command.ts";
-import type { ScannedResponse } from "./pending-request.ts";
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -59,8 +58,8 @@ const M_EXT = 7;
 const PLAIN = new Uint8Array(256);
 for (let c = 0x20; c < 0x7f; c++) PLAIN[c] = c === QUOTE || c === BACKSLASH ? 0 : 1;
 
-/** The scanned members of one header; reused from frame to frame. */
-export class HeaderTokens implements ScannedResponse {
+/** The scanned members of one header; reused from frame to frame (a `ScannedResponse`). */
+export class HeaderTokens {
   /** Members (Java defaults when absent). */
   code = 0;
   language = 0;
