@@ -130,21 +130,22 @@ export abstract class RetryLoop extends AttemptTarget implements SendEnd<R> {
       queue = this.select(undefined);
     } catch (e) {
       // As the loop: a failing selection ends the send.
-      return this.#ended(Promise.reject(e));
+      return RetryLoop.#ended(this, Promise.reject(e));
     }
     this.#queue = queue;
     const start = startsAtBegin ? this.begin : this.now();
     const offset = elapsedMs(this.begin, start);
     const left = this.timeoutMs - offset;
-    if (left <= 0) return this.#ended(RetryLoop.#finish(this, true));
+    if (left <= 0) return RetryLoop.#ended(this, RetryLoop.#finish(this, true));
     this.#startOffset = offset;
     const promise = promiseFor<R>(this);
     this.startAttempt(this, left);
     return promise;
   }
 
-  #ended(p: Promise<R>): Promise<R> {
-    return p.then((r) => this.succeeded(r), (e) => this.failed(e));
+  /** `p` with the send's end booked (the slow paths). */
+  static #ended(run: RetryLoop, p: Promise<R>): Promise<R> {
+    return p.then((r) => run.succeeded(r), (e) => run.failed(e));
   }
 
   /** The first attempt produced `r` (at most one outcome of the first attempt counts). */
@@ -152,7 +153,7 @@ export abstract class RetryLoop extends AttemptTarget implements SendEnd<R> {
     if (this.times !== 0) return;
     try {
       if (!RetryLoop.#afterSuccess(this, this.#queue!, this.begin + this.#startOffset, r)) {
-        this.resolve(this.#ended(RetryLoop.#continue(this)));
+        this.resolve(RetryLoop.#ended(this, RetryLoop.#continue(this)));
         return;
       }
       this.resolve(this.succeeded(r));
@@ -174,7 +175,7 @@ export abstract class RetryLoop extends AttemptTarget implements SendEnd<R> {
       }
       return;
     }
-    this.resolve(this.#ended(RetryLoop.#continue(this)));
+    this.resolve(RetryLoop.#ended(this, RetryLoop.#continue(this)));
   }
 
   // The loop's steps are static: private instance methods would add a brand field to every

@@ -215,21 +215,21 @@ export class HookedAttempt extends AttemptTarget {
 
   ok(r: SendResult | undefined): void {
     this.#ctx.sendResult = r;
-    if (this.#after()) this.#inner.ok(r);
+    if (HookedAttempt.#after(this)) this.#inner.ok(r);
   }
 
   fail(e: unknown): void {
     this.#ctx.exception = e as Error;
-    if (this.#after()) this.#inner.fail(e);
+    if (HookedAttempt.#after(this)) this.#inner.fail(e);
   }
 
   /** Run the after-hooks; false (and the attempt failed) when reporting a hook error threw. */
-  #after(): boolean {
+  static #after(a: HookedAttempt): boolean {
     try {
-      this.#hooks.after(this.#ctx);
+      a.#hooks.after(a.#ctx);
       return true;
     } catch (e) {
-      this.#inner.fail(e);
+      a.#inner.fail(e);
       return false;
     }
   }
