@@ -9,14 +9,12 @@
 
 import { ValidationError } from "../errors.ts";
 import { MQFaultStrategy } from "../fault/fault-strategy.ts";
-import type { TopicPublishInfo } from "../route/publish-info.ts";
 import type { ClientInstance } from "../client/client-instance.ts";
 import {
   type ClientInstanceFactories,
   getOrCreateClientInstance,
   releaseClientInstance,
 } from "../client/manager.ts";
-import { withoutNamespace } from "../client/namespace.ts";
 import { processId, uniqueTick } from "../client/_host.ts";
 import type { ProducerInner } from "../client/types.ts";
 import { checkGroup } from "./validation.ts";
@@ -28,9 +26,8 @@ import {
 import type { ProducerEvents } from "./events.ts";
 import type { ProducerEventMap } from "./event-map.ts";
 import type { HookList } from "./hooks.ts";
-import type { KernelEnv } from "./kernel.ts";
-import type { PublishTable } from "./publish-table.ts";
-import type { SendTracker } from "./tracker.ts";
+import type { PublishTable } from "./send/route.ts";
+import type { SendTracker } from "./send/inflight.ts";
 import type { TraceDispatcher } from "./types.ts";
 
 /**
@@ -173,42 +170,6 @@ export async function startClientInstance(
     await releaseClientInstance(instance);
     throw e;
   }
-}
-
-/**
- * What the kernel needs from a started producer and its client instance.
- *
- * @param instance the started client instance
- * @param o resolved producer options
- * @param group group with namespace
- * @param hooks the producer's hooks
- * @param refreshRoute the producer's route lookup
- * @returns the kernel environment
- */
-export function producerKernelEnv(
-  instance: ClientInstance,
-  o: ResolvedProducerOptions,
-  group: string,
-  hooks: HookList,
-  refreshRoute: (topic: string) => Promise<TopicPublishInfo>,
-): KernelEnv {
-  return {
-    remoting: instance.remoting,
-    header: {
-      group,
-      createTopicKey: o.createTopicKey,
-      defaultTopicQueueNums: String(o.defaultTopicQueueNums),
-    },
-    serializeType: o.serializeType,
-    vipChannel: o.vipChannel,
-    hooks,
-    namespace: o.namespace,
-    nameServer: () => instance.nameServers.addresses.join(";"),
-    clientIP: instance.clientIP,
-    findBrokerAddress: (b) => instance.findBrokerAddressInPublish(b),
-    refreshRoute,
-    userTopic: (t) => withoutNamespace(o.namespace, t),
-  };
 }
 
 /**

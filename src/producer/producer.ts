@@ -1,7 +1,6 @@
 /**
- * The producer (Java `DefaultMQProducer` + `DefaultMQProducerImpl`): lifecycle, the per-producer
- * publish-info table, route lookup with TBW102 auto-create, and the send entry points, which all
- * go through the retry loop (send-loop.ts) and the kernel (kernel.ts).
+ * The producer (Java `DefaultMQProducer` + `DefaultMQProducerImpl`): lifecycle and the public
+ * methods. Every send goes through the send path in `send/` (its README tells the flow).
  *
  * @example
  * ```ts
@@ -16,11 +15,9 @@
  * @module
  */
 
-import { AbortedError, StateError, ValidationError } from "../errors.ts";
+import { StateError } from "../errors.ts";
 import type { FaultStrategyState, MQFaultStrategy } from "../fault/fault-strategy.ts";
-import type { MessageCodec } from "../client/_codec.ts";
-import type { TopicPublishInfo } from "../route/publish-info.ts";
-import { fetchPublishQueues, PublishTable } from "./publish-table.ts";
+import { fetchPublishQueues, PublishTable } from "./send/route.ts";
 import type { ClientInstance } from "../client/client-instance.ts";
 import { buildClientId, type ClientInstanceFactories } from "../client/manager.ts";
 import { wrapNamespace } from "../client/namespace.ts";
@@ -29,14 +26,6 @@ import type { ProducerInner } from "../client/types.ts";
 import { type ResolvedProducerOptions, resolveProducerOptions } from "./options.ts";
 import { ProducerEvents } from "./events.ts";
 import { HookList } from "./hooks.ts";
-import {
-  compressIfNeeded,
-  type PrepareContext,
-  type PreparedMessage,
-  prepareMessage,
-} from "./message.ts";
-import { type SendOutcome, withOutcome } from "./send-loop.ts";
-import { checkExplicitQueue, fixedQueue, type SendJob, SendJobs } from "./send-job.ts";
 import type {
   CommunicationMode,
   Message,
@@ -49,9 +38,8 @@ import type {
   SendOptions,
   SendResult,
 } from "./types.ts";
-import { SendTracker, Tracked } from "./tracker.ts";
-import { PropsParts } from "./_props_parts.ts";
-import { type BatchSendHost, deliverToCallback, sendTrackedBatch } from "./send-entry.ts";
+import { SendTracker } from "./send/inflight.ts";
+import { deliverToCallback, openSendEntry, type SendEntry } from "./send/entry.ts";
 import { checkSendCallback, notRunningError } from "./usage-errors.ts";
 import { clientFactoriesOf } from "./_seams.ts";
 import {
@@ -62,7 +50,6 @@ import {
   groupTakenError,
   joinClientInstance,
   producerInner,
-  producerKernelEnv,
   resolveInstanceName,
   shutdownProducer,
   startClientInstance,
@@ -92,9 +79,7 @@ export class Producer implements AsyncDisposable {
   #state: ProducerState = "CREATE_JUST";
   #clientIP: string | undefined;
   #instance: ClientInstance | undefined;
-  #jobs: SendJobs | undefined;
-  #codec: MessageCodec | undefined;
-  #prepareCtx: PrepareContext | undefined;
+  #sends: SendEntry | undefined;
 
   /**
    * Create a producer (not started).
@@ -106,14 +91,6 @@ export class Producer implements AsyncDisposable {
     this.#opts = resolveProducerOptions(options);
     this.events = new ProducerEvents(this.#opts.logger.child("producer"));
     this.#inner = producerInner(this.#publishInfo, this.events);
-    this.#batchHost = {
-      events: this.events,
-      tracker: this.#tracker,
-      running: () => this.#running(),
-      prepareContext: (instance) => this.#prepareContext(instance),
-      codec: () => this.#codec!,
-      send: (p, mode, options, begin) => this.#send(p, mode, options, begin),
-    };
     checkProducerGroup(this.#opts.group);
     this.#group = wrapNamespace(this.#opts.namespace, this.#opts.group);
     this.#instanceName = resolveInstanceName(this.#opts.instanceName);
@@ -186,21 +163,22 @@ export class Producer implements AsyncDisposable {
     }
     await startClientInstance(instance, this.#group, this.#publishInfo, o.createTopicKey);
     this.#instance = instance;
-    this.#codec = o.codec ?? instance.codec;
-    const refreshRoute = (topic: string): Promise<TopicPublishInfo> => this.#findPublishInfo(topic);
-    const env = producerKernelEnv(instance, o, this.#group, this.#hooks, refreshRoute);
-    const { events } = this;
-    const fault = this.#fault;
-    this.#jobs = new SendJobs({ env, fault, events, tracker: this.#tracker, retry: o });
+    const host = {
+      options: o,
+      group: this.#group,
+      events: this.events,
+      tracker: this.#tracker,
+      publishInfo: this.#publishInfo,
+      running: () => this.#running(),
+    };
+    const codec = o.codec ?? instance.codec;
+    this.#sends = openSendEntry(host, instance, this.#hooks, this.#fault, codec);
     this.#state = "RUNNING";
     await announceStart(instance, o, this.events);
   }
 
   /** The view of this producer the client instance uses (set in the constructor, after events). */
   readonly #inner: ProducerInner;
-
-  /** The view of this producer the batch entry uses (set in the constructor, after events). */
-  readonly #batchHost: BatchSendHost;
 
   #running(): ClientInstance {
     if (this.#state !== "RUNNING" || this.#instance === undefined) {
@@ -209,135 +187,24 @@ export class Producer implements AsyncDisposable {
     return this.#instance;
   }
 
-  #findPublishInfo(topic: string): Promise<TopicPublishInfo> {
-    const o = this.#opts;
-    const running = this.#running();
-    return this.#publishInfo.find(running, topic, o.createTopicKey, o.defaultTopicQueueNums);
-  }
-
-  #budget(options: SendOptions | undefined): number {
-    const t = options?.timeoutMs;
-    if (t === undefined) return this.#opts.sendTimeoutMs;
-    if (typeof t !== "number" || !Number.isFinite(t) || t <= 0) {
-      throw new ValidationError("timeoutMs", "must be a positive number of milliseconds");
-    }
-    return t;
-  }
-
-  /**
-   * The core of every send (Java sendDefaultImpl / sendSelectImpl / send(msg, mq)). Not async:
-   * when nothing needs compressing and the route is cached, the send goes straight into the
-   * retry loop without a suspended frame of its own.
-   */
-  #send(
-    p: PreparedMessage,
-    mode: CommunicationMode,
-    options: SendOptions | undefined,
-    begin: number,
-    tracked = false,
-  ): Promise<SendResult | undefined> {
-    try {
-      const timeoutMs = this.#budget(options);
-      const signal = this.#tracker.signal(options?.signal);
-      if (signal.aborted) throw new AbortedError("send aborted", { cause: signal.reason });
-      const explicit = options?.queue;
-      if (explicit !== undefined) checkExplicitQueue(explicit, p.message.topic);
-      const info = explicit === undefined ? this.#publishInfo.cached(p.topic) : undefined;
-      if ((explicit === undefined && info === undefined) || this.#needsCompression(p)) {
-        const slow = this.#sendSlow(p, mode, options, begin, timeoutMs, signal);
-        return tracked ? withOutcome(slow, this.#outcome(mode, begin)) : slow;
-      }
-      // A tracked send's job is also its outcome: events and the in-flight count.
-      const job = this.#job(p, mode, options, begin, timeoutMs, signal, info, tracked);
-      // Only validation ran since `begin` (a selector's time counts, as in Java sendSelectImpl).
-      return job.start(tracked && options?.selector === undefined);
-    } catch (e) {
-      return tracked
-        ? withOutcome(Promise.reject(e), this.#outcome(mode, begin))
-        : Promise.reject(e);
-    }
-  }
-
-  /** The end of a tracked single-message send that has no job (yet). */
-  #outcome(mode: CommunicationMode, begin: number): SendOutcome<SendResult | undefined> {
-    return new Tracked<SendResult | undefined>(this.events, this.#tracker, mode, begin);
-  }
-
-  #needsCompression(p: PreparedMessage): boolean {
-    return !p.batch && p.body.length >= this.#opts.compressOver;
-  }
-
-  /** Compression and/or a route lookup first. */
-  async #sendSlow(
-    p: PreparedMessage,
-    mode: CommunicationMode,
-    options: SendOptions | undefined,
-    begin: number,
-    timeoutMs: number,
-    signal: AbortSignal,
-  ): Promise<SendResult | undefined> {
-    const o = this.#opts;
-    if (this.#needsCompression(p)) {
-      await compressIfNeeded(p, this.#codec!, o.compressOver, o.compressLevel);
-    }
-    const info = options?.queue === undefined
-      ? this.#publishInfo.cached(p.topic) ?? await this.#findPublishInfo(p.topic)
-      : undefined;
-    const job = this.#job(p, mode, options, begin, timeoutMs, signal, info, false);
-    return await job.start(false);
-  }
-
-  #job(
-    p: PreparedMessage,
-    mode: CommunicationMode,
-    options: SendOptions | undefined,
-    begin: number,
-    timeoutMs: number,
-    signal: AbortSignal,
-    info: TopicPublishInfo | undefined,
-    tracked: boolean,
-  ): SendJob {
-    const fixed = fixedQueue(options, info, p.message, this.#opts.namespace);
-    return this.#jobs!.job(p, mode, signal, info, fixed, timeoutMs, begin, tracked);
-  }
-
+  /** Every send: the running producer's send entry (see send/README.md). */
   #tracked<T extends SendResult | undefined>(
     mode: CommunicationMode,
     message: Message | undefined,
     batch: Message[] | undefined,
     options: SendOptions | undefined,
   ): Promise<T> {
-    if (batch !== undefined) return sendTrackedBatch<T>(this.#batchHost, mode, batch, options);
-    // Single messages: no async frame; prepared synchronously, one reaction on the way back.
-    let instance: ClientInstance;
+    let sends: SendEntry;
     try {
-      instance = this.#running();
+      this.#running();
+      sends = this.#sends!;
     } catch (e) {
       return Promise.reject(e);
     }
-    const begin = Date.now();
-    this.#tracker.enter();
-    // From here the in-flight count and the events are settled exactly once, inside the send
-    // loop's own reaction (by the send's job, or a Tracked where there is none).
-    let p: PreparedMessage;
-    try {
-      p = prepareMessage(message!, this.#prepareContext(instance), begin);
-    } catch (error) {
-      const failed = Promise.reject(error);
-      return withOutcome<SendResult | undefined>(failed, this.#outcome(mode, begin)) as Promise<T>;
-    }
-    return this.#send(p, mode, options, begin, true) as Promise<T>;
-  }
-
-  #prepareContext(instance: ClientInstance): PrepareContext {
-    this.#prepareCtx ??= {
-      namespace: this.#opts.namespace,
-      group: this.#group,
-      maxMessageSize: this.#opts.maxMessageSize,
-      uniqIds: instance.uniqIds,
-      propsParts: new PropsParts(this.#opts.namespace),
-    };
-    return this.#prepareCtx;
+    const sent = batch !== undefined
+      ? sends.sendBatch(mode, batch, options)
+      : sends.send(mode, message!, options);
+    return sent as Promise<T>;
   }
 
   /**

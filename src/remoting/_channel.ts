@@ -12,13 +12,8 @@ import { FrameFlag, MAX_FRAME_LENGTH, ResponseCode, SerializeType } from "./code
 import type { RemotingCommand } from "./command.ts";
 import { encodeFrame, type EncodeOptions, readInt32 } from "./frame.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
-import {
-  completeEntry,
-  completeEntryTokens,
-  failEntry,
-  type PendingEntry,
-  type PendingTable,
-} from "./_pending.ts";
+import { completeEntry, completeEntryTokens, failEntry, type PendingTable } from "./_pending.ts";
+import type { PendingRequest } from "./pending-request.ts";
 import { PendingSlots } from "./_pending_slots.ts";
 import { HeaderTokens } from "./_header_tokens.ts";
 
@@ -55,7 +50,7 @@ export function parseAddress(address: string): { hostname: string; port: number 
 /** A connection (possibly still connecting) to one address and its pending requests. */
 export class Channel implements PendingTable {
   readonly address: string;
-  readonly pending: PendingSlots<PendingEntry> = new PendingSlots();
+  readonly pending: PendingSlots<PendingRequest> = new PendingSlots();
   /** See {@link PendingTable.lastSignal}. */
   lastSignal: AbortSignal | undefined = undefined;
   /** Settles (never rejects) once the connect attempt finished, either way. */
@@ -198,7 +193,8 @@ export class Channel implements PendingTable {
     const headerEnd = at + 8 + (word & 0xffffff);
     const end = at + length;
     if (headerEnd > end) return false;
-    const tokens = responseTokens;
+    // A scanner per frame being handled: a sink may run code that handles another frame.
+    const tokens = idleScanners.pop() ?? new HeaderTokens();
     try {
       if (!tokens.scan(bytes, at + 8, headerEnd) || (tokens.flag & FrameFlag.RESPONSE) === 0) {
         return false;
@@ -215,6 +211,7 @@ export class Channel implements PendingTable {
       return true;
     } finally {
       tokens.release();
+      idleScanners.push(tokens);
     }
   }
 
@@ -303,8 +300,11 @@ export class Channel implements PendingTable {
   }
 }
 
-/** Scanner of the response headers of every channel (used synchronously, one frame at a time). */
-const responseTokens = new HeaderTokens();
+/**
+ * Response-header scanners not in use, shared by every channel: a frame takes one while it is
+ * handled and puts it back after, so frames handled inside another's sink get their own.
+ */
+const idleScanners: HeaderTokens[] = [];
 
 function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | undefined)?.then === "function";

@@ -58,7 +58,7 @@ const M_EXT = 7;
 const PLAIN = new Uint8Array(256);
 for (let c = 0x20; c < 0x7f; c++) PLAIN[c] = c === QUOTE || c === BACKSLASH ? 0 : 1;
 
-/** The scanned members of one header; reused from frame to frame. */
+/** The scanned members of one header; reused from frame to frame (a `ScannedResponse`). */
 export class HeaderTokens {
   /** Members (Java defaults when absent). */
   code = 0;

@@ -20,18 +20,11 @@ import type { RemotingCommand } from "./command.ts";
 import { encodeFrame, encodeJsonRequestFrame } from "./frame.ts";
 import { type JsonFieldsWriter, writeJsonFieldsFrame } from "./json-request.ts";
 import { Channel, type ChannelHost, parseAddress, type RequestHandler } from "./_channel.ts";
-import {
-  expireEntry,
-  isPendingEntry,
-  nextOpaque,
-  PromisedResponse,
-  registerEntry,
-  type ResponseSink,
-  SinkCall,
-} from "./_pending.ts";
+import { expireEntry, nextOpaque, PromisedResponse, registerEntry, SinkCall } from "./_pending.ts";
+import { PendingRequest, type ResponseSink } from "./pending-request.ts";
 
 export type { RequestHandler } from "./_channel.ts";
-export { PendingCall, type PendingEntry, type ResponseSink } from "./_pending.ts";
+export { PendingRequest, type ResponseSink } from "./pending-request.ts";
 
 /** Options of {@link RemotingClient}. */
 export interface RemotingClientOptions {
@@ -164,8 +157,8 @@ export class RemotingClient {
    * @param timeoutMs as {@link invoke}
    * @param signal as {@link invoke}
    * @param sink receives the response or the error (errors as {@link invoke}); a
-   *   {@link PendingEntry} (used for this request only) is itself the pending entry, any other
-   *   sink gets one
+   *   {@link PendingRequest} (used for this request only) is itself the pending entry, any other
+   *   sink gets one (see pending-request.ts for the contract)
    */
   invokeJsonTo(
     address: string,
@@ -184,7 +177,7 @@ export class RemotingClient {
         new AbortedError(`request code ${code} to ${address} aborted`, { cause: signal.reason }),
       );
     }
-    const entry = isPendingEntry(sink) ? sink : new SinkCall(sink);
+    const entry = sink instanceof PendingRequest ? sink : new SinkCall(sink);
     if (entry.table !== undefined) {
       return sink.onError(new ValidationError("sink", "a pending entry serves one request"));
     }

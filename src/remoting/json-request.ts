@@ -161,8 +161,9 @@ export function writeJsonFieldsFrame(
   }
   const head = prefix;
   const opaqueLength = intLength(opaque);
+  const extLength = ext.byteLength; // read once: a writer may compute it
   const headerLength = head.length + opaqueLength + FLAG.length + intLength(flag) +
-    EXT.length + ext.byteLength + 1;
+    EXT.length + extLength + 1;
   const bodyLength = body === undefined ? 0 : body.length;
   const total = 8 + headerLength + bodyLength;
   if (total > MAX_FRAME_LENGTH) {
@@ -193,7 +194,7 @@ export function writeJsonFieldsFrame(
     p += EXT.length;
   }
   ext.write(frame, p);
-  frame[p + ext.byteLength] = 0x7d; // }
+  frame[p + extLength] = 0x7d; // }
   if (bodyLength > 0) frame.set(body!, at + 8 + headerLength);
   return total;
 }

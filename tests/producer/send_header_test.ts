@@ -1,83 +1,41 @@
 import assert from "node:assert/strict";
 import {
-  buildSendHeader,
-  type HeaderConstants,
-  sendHeaderJson,
-} from "../../src/producer/kernel.ts";
-import { type PreparedMessage, prepareMessage } from "../../src/producer/message.ts";
-import { PropsParts } from "../../src/producer/_props_parts.ts";
+  HeaderParts,
+  SEND_HEADER_FIELDS,
+  sendHeaderFields,
+  sendHeaderWriter,
+} from "../../src/producer/send/header.ts";
+import { type PreparedMessage, prepareMessage } from "../../src/producer/send/prepare.ts";
+import { PropsParts } from "../../src/producer/send/_props_parts.ts";
+import type { UniqIdGenerator as IdGenerator } from "../../src/codec/message-id.ts";
+import { FIXTURE_DIR } from "../fixtures.ts";
 import { UniqIdGenerator } from "../../src/codec/message-id.ts";
 import { ValidationError } from "../../src/errors.ts";
 import type { Message } from "../../src/producer/types.ts";
-import { encodeFrame, encodeJsonRequestFrame } from "../../src/remoting/frame.ts";
+import { encodeFrame } from "../../src/remoting/frame.ts";
 import { FrameSlab } from "../../src/transport/connection.ts";
-import { SendHeaderWriter } from "../../src/producer/send-header.ts";
 import {
   encodeJsonFieldsFrame,
   intLength,
+  type JsonFieldsWriter,
   writeInt,
   writeJsonFieldsFrame,
 } from "../../src/remoting/json-request.ts";
 
-Deno.test("sendHeaderJson is the JSON encodeFrame writes for buildSendHeader's object", () => {
-  const k: HeaderConstants = {
-    group: 'g\u00e9"x',
-    createTopicKey: "TBW102",
-    defaultTopicQueueNums: "4",
-  };
-  const cases: Array<[string, string, boolean, number, number]> = [
-    ["TopicA", "UNIQ_KEY\u0001ABC\u0002WAIT\u0001true", false, 0, 0],
-    [
-      "TopicA",
-      'TAGS\u0001t\\a"g\u0002KEYS\u0001k\u00e9\ud83d\ude00\u0002WAIT\u0001false',
-      false,
-      4,
-      -7,
-    ],
-    ["Topic_B", "WAIT\u0001true", true, 0, 2147483647],
-  ];
-  for (const [topic, properties, batch, sysFlag, flag] of cases) {
-    for (const broker of ["broker-a", "br\u00f6ker"]) {
-      const p = { topic, properties, batch, sysFlag, flag } as unknown as PreparedMessage;
-      const expected = encodeFrame({
-        code: 310,
-        language: 7,
-        version: 401,
-        opaque: 12345,
-        flag: 0,
-        extFields: buildSendHeader(k, p, 3, broker, 1700000000123),
-        body: new Uint8Array([1, 2, 3]),
-        serializeType: 0,
-      });
-      const json = sendHeaderJson(k, p, 3, broker, 1700000000123);
-      assert.equal(json, sendHeaderJson(k, p, 3, broker, 1700000000123), "cached parts reused");
-      const actual = encodeJsonRequestFrame(310, 7, 401, 12345, 0, json, new Uint8Array([1, 2, 3]));
-      assert.deepEqual(actual, expected);
-      const slab = new FrameSlab();
-      assert.deepEqual(
-        encodeJsonRequestFrame(
-          310,
-          7,
-          401,
-          12345,
-          0,
-          json,
-          new Uint8Array([1, 2, 3]),
-          slab.allocate,
-        ),
-        expected,
-      );
-    }
-  }
-});
+/** One attempt's header: its bytes (a writer) and its object form. */
+function header(
+  k: HeaderParts,
+  prepared: PreparedMessage,
+  queueId: number,
+  brokerName: string,
+  bornTimestamp: number,
+): JsonFieldsWriter & { fields(): Record<string, string> } {
+  const v = { prepared, queue: { topic: prepared.topic, brokerName, queueId }, bornTimestamp };
+  return { ...sendHeaderWriter(k, v), fields: () => sendHeaderFields(k, v) };
+}
 
-Deno.test("SendHeaderWriter frames are the bytes encodeFrame writes (escapes, non-ASCII, negatives)", () => {
-  const k: HeaderConstants = {
-    group: 'g\u00e9"x',
-    createTopicKey: "TBW102",
-    defaultTopicQueueNums: "4",
-  };
-  const writer = new SendHeaderWriter(k);
+Deno.test("SendHeader bytes are the bytes encodeFrame writes (escapes, non-ASCII, negatives)", () => {
+  const k = new HeaderParts('g\u00e9"x', "TBW102", 4);
   const props = [
     "UNIQ_KEY\u0001ABC\u0002WAIT\u0001true",
     'TAGS\u0001t\\a"g\b\t\n\f\r\u001f\u007f\u0002WAIT\u0001false',
@@ -101,11 +59,11 @@ Deno.test("SendHeaderWriter frames are the bytes encodeFrame writes (escapes, no
           version: 401,
           opaque,
           flag: 0,
-          extFields: buildSendHeader(k, p, queueId, broker, 1700000000123),
+          extFields: header(k, p, queueId, broker, 1700000000123).fields(),
           body,
           serializeType: 0,
         });
-        writer.prepare(p, queueId, broker, 1700000000123);
+        const writer = header(k, p, queueId, broker, 1700000000123);
         assert.deepEqual(encodeJsonFieldsFrame(310, 7, 401, opaque, 0, writer, body), expected);
         // In place, after other bytes of a slab: the same frame at the reserved offset.
         const slab = new FrameSlab();
@@ -120,7 +78,7 @@ Deno.test("SendHeaderWriter frames are the bytes encodeFrame writes (escapes, no
             version: 401,
             opaque,
             flag: 0,
-            extFields: buildSendHeader(k, p, queueId, broker, 1700000000123),
+            extFields: header(k, p, queueId, broker, 1700000000123).fields(),
             serializeType: 0,
           }),
         );
@@ -141,8 +99,7 @@ Deno.test("writeInt / intLength print integers as String() does", () => {
 });
 
 Deno.test("plain messages use cached properties parts: same properties and frame bytes", () => {
-  const k: HeaderConstants = { group: "g", createTopicKey: "TBW102", defaultTopicQueueNums: "4" };
-  const writer = new SendHeaderWriter(k);
+  const k = new HeaderParts("g", "TBW102", 4);
   const uniqIds = new UniqIdGenerator({ ip: new Uint8Array([127, 0, 0, 1]), pid: 42 });
   const body = new Uint8Array([1, 2, 3]);
   const messages: Message[] = [
@@ -178,10 +135,10 @@ Deno.test("plain messages use cached properties parts: same properties and frame
           reference.properties.replace(reference.msgId, p.msgId),
           "same properties text",
         );
-        writer.prepare(general, 2, "broker-a", 1700000000123);
-        const expected = encodeJsonFieldsFrame(310, 7, 401, 9, 0, writer, body);
-        writer.prepare(p, 2, "broker-a", 1700000000123);
-        assert.deepEqual(encodeJsonFieldsFrame(310, 7, 401, 9, 0, writer, body), expected);
+        const generalHeader = header(k, general, 2, "broker-a", 1700000000123);
+        const expected = encodeJsonFieldsFrame(310, 7, 401, 9, 0, generalHeader, body);
+        const plain = header(k, p, 2, "broker-a", 1700000000123);
+        assert.deepEqual(encodeJsonFieldsFrame(310, 7, 401, 9, 0, plain, body), expected);
       }
     }
   }
@@ -198,9 +155,8 @@ Deno.test("plain messages use cached properties parts: same properties and frame
   );
 });
 
-Deno.test("plain sends through cached templates: every field right across topics, brokers, queues, ids and times", () => {
-  const k: HeaderConstants = { group: "g", createTopicKey: "TBW102", defaultTopicQueueNums: "4" };
-  const writer = new SendHeaderWriter(k);
+Deno.test("plain sends through cached header parts: every field right across topics, brokers, queues, ids and times", () => {
+  const k = new HeaderParts("g", "TBW102", 4);
   const uniqIds = new UniqIdGenerator({ ip: new Uint8Array([127, 0, 0, 1]), pid: 42 });
   const ctx = {
     namespace: undefined,
@@ -212,7 +168,7 @@ Deno.test("plain sends through cached templates: every field right across topics
   const body = new Uint8Array([9]);
   const times = [1700000000123, 1700000000123, 1700000000999, 999999999999, 1700000001000];
   let checked = 0;
-  // One send through the writer, compared byte for byte with encodeFrame of buildSendHeader.
+  // One send through the writer, compared byte for byte with encodeFrame of its fields().
   const check = (p: PreparedMessage, queueId: number, broker: string, born: number, op: number) => {
     const expected = encodeFrame({
       code: 310,
@@ -220,11 +176,11 @@ Deno.test("plain sends through cached templates: every field right across topics
       version: 401,
       opaque: op,
       flag: 0,
-      extFields: buildSendHeader(k, p, queueId, broker, born),
+      extFields: header(k, p, queueId, broker, born).fields(),
       body,
       serializeType: 0,
     });
-    writer.prepare(p, queueId, broker, born);
+    const writer = header(k, p, queueId, broker, born);
     assert.deepEqual(
       encodeJsonFieldsFrame(310, 7, 401, op, 0, writer, body),
       expected,
@@ -265,4 +221,45 @@ Deno.test("plain sends through cached templates: every field right across topics
     check(p, queueId, "broker-a", times[0], j);
   }
   assert.equal(checked, 3136);
+});
+
+const fixture = JSON.parse(await Deno.readTextFile(new URL("send-v2-json.json", FIXTURE_DIR)));
+
+Deno.test("send header: the a…n table, the fixture's field order and values", () => {
+  const sent = fixture.exchanges[0].request.header.extFields as Record<string, string>;
+  const uniq = sent.i.split("\u0002")[2].split("\u0001")[1];
+  const p = prepareMessage({
+    topic: "FixtureTopic",
+    body: "hello",
+    tags: "TagA",
+    keys: ["fixtureKey1", "fixtureKey2"],
+    properties: { fixtureUserProp: "fixtureValue" },
+  }, {
+    namespace: undefined,
+    group: "fixture_group",
+    maxMessageSize: 4 << 20,
+    // A generator whose next id is the fixture's (stem + 16-bit counter, as UniqIdGenerator).
+    uniqIds: {
+      advance() {},
+      lastStem: { text: uniq.slice(0, -4), bytes: new TextEncoder().encode(uniq.slice(0, -4)) },
+      lastCounter: parseInt(uniq.slice(-4), 16),
+    } as unknown as IdGenerator,
+    propsParts: new PropsParts(undefined),
+  });
+  const fixtureHeader = header(
+    new HeaderParts("fixture_group", "TBW102", 4),
+    p,
+    0,
+    "broker-a",
+    Number(sent.g),
+  );
+  const h = fixtureHeader.fields();
+  assert.deepEqual(Object.keys(h), Object.keys(sent));
+  assert.deepEqual(Object.keys(h), SEND_HEADER_FIELDS.map(([wire]) => wire));
+  assert.deepEqual(h, sent);
+  assert.equal(p.msgId, uniq);
+  // The bytes are the fixture's extFields JSON.
+  const bytes = new Uint8Array(fixtureHeader.byteLength);
+  fixtureHeader.write(bytes, 0);
+  assert.equal(new TextDecoder().decode(bytes), JSON.stringify(sent));
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RemotingClient } from "../../src/remoting/client.ts";
-import { PendingCall, setOpaqueCounterForTesting } from "../../src/remoting/_pending.ts";
-import type { HeaderTokens } from "../../src/remoting/_header_tokens.ts";
+import { setOpaqueCounterForTesting } from "../../src/remoting/_pending.ts";
+import { PendingRequest, type ScannedResponse } from "../../src/remoting/pending-request.ts";
 import { FrameFlag, SerializeType } from "../../src/remoting/codes.ts";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
 import {
@@ -347,12 +347,12 @@ Deno.test("a request sent from an expiring request's sink keeps its own deadline
   }));
 
 /** A pending entry of its own, as the producer's send job is for its first attempt. */
-class OwnEntry extends PendingCall {
+class OwnEntry extends PendingRequest {
   readonly outcomes: string[] = [];
   onResponse(response: RemotingCommand): void {
     this.outcomes.push(`response ${response.code}`);
   }
-  override onTokens(tokens: HeaderTokens, body: Uint8Array | undefined): void {
+  override onTokens(tokens: ScannedResponse, body: Uint8Array | undefined): void {
     this.outcomes.push(`tokens ${tokens.opaque === this.opaque}`);
     super.onTokens(tokens, body);
   }

@@ -3,13 +3,12 @@ import {
   completeEntry,
   expireEntry,
   failEntry,
-  type PendingEntry,
   type PendingTable,
   PromisedResponse,
   registerEntry,
-  type ResponseSink,
   SinkCall,
 } from "../../src/remoting/_pending.ts";
+import type { PendingRequest, ResponseSink } from "../../src/remoting/pending-request.ts";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
 import { PendingSlots } from "../../src/remoting/_pending_slots.ts";
 import { AbortedError } from "../../src/errors.ts";
@@ -41,7 +40,7 @@ function pend(
   deadline: number,
   signal: AbortSignal,
   sink: ResponseSink,
-): PendingEntry {
+): PendingRequest {
   const call = new SinkCall(sink);
   registerEntry(call, t, opaque, 10, 1000, deadline, signal);
   return call;

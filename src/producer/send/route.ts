@@ -6,11 +6,11 @@
  * @module
  */
 
-import { RouteNotFoundError } from "../errors.ts";
-import { TopicPublishInfo, topicRouteToPublishInfo } from "../route/publish-info.ts";
-import type { ClientInstance } from "../client/client-instance.ts";
-import { wrapNamespace } from "../client/namespace.ts";
-import type { MessageQueue } from "./types.ts";
+import { RouteNotFoundError } from "../../errors.ts";
+import { TopicPublishInfo, topicRouteToPublishInfo } from "../../route/publish-info.ts";
+import type { ClientInstance } from "../../client/client-instance.ts";
+import { wrapNamespace } from "../../client/namespace.ts";
+import type { MessageQueue } from "../types.ts";
 
 /** Topic → publish info of one producer. */
 export class PublishTable {

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { checkPropertyText } from "./validation.ts";
-import { NAME_VALUE_SEPARATOR as NV, PROPERTY_SEPARATOR as SEP } from "../codec/properties.ts";
+import { checkPropertyText } from "../validation.ts";
+import { NAME_VALUE_SEPARATOR as NV, PROPERTY_SEPARATOR as SEP } from "../../codec/properties.ts";
 
 const encoder = new TextEncoder();
 /** Distinct tags remembered before the cache starts over (tags are few in practice). */

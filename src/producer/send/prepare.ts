@@ -8,11 +8,11 @@
  * @module
  */
 
-import { ValidationError } from "../errors.ts";
-import { MessageSysFlag } from "../remoting/codes.ts";
-import type { MessageCodec } from "../client/_codec.ts";
-import { type IdStem, idText, type UniqIdGenerator } from "../codec/message-id.ts";
-import { wrapNamespace } from "../client/namespace.ts";
+import { ValidationError } from "../../errors.ts";
+import { MessageSysFlag } from "../../remoting/codes.ts";
+import type { MessageCodec } from "../../client/_codec.ts";
+import { type IdStem, idText, type UniqIdGenerator } from "../../codec/message-id.ts";
+import { wrapNamespace } from "../../client/namespace.ts";
 import {
   checkBatchMessage,
   checkBody,
@@ -22,10 +22,10 @@ import {
   checkProperties,
   checkPropertyText,
   checkTopic,
-} from "./validation.ts";
-import type { Message, MessageType } from "./types.ts";
+} from "../validation.ts";
+import type { Message, MessageType } from "../types.ts";
 import type { PropsPart, PropsParts } from "./_props_parts.ts";
-import { NAME_VALUE_SEPARATOR as NV, PROPERTY_SEPARATOR as SEP } from "../codec/properties.ts";
+import { NAME_VALUE_SEPARATOR as NV, PROPERTY_SEPARATOR as SEP } from "../../codec/properties.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,15 +1,15 @@
 /**
- * In-flight send tracking for `shutdown()`: a counter (no per-send allocation), a shared shutdown `AbortController` whose signal every send passes to the remoting
- * client, and a waiter that resolves when the counter reaches zero or a deadline passes.
+ * In-flight sends: a counter (no per-send allocation) that `shutdown()` waits on, a shared
+ * shutdown `AbortController` whose signal every send passes to the remoting client, and the one
+ * place a send's end is booked (its events and the count), whatever kind of send it was.
  *
  * @module
  */
 
-import { AbortedError } from "../errors.ts";
-import { unrefTimer } from "../client/timers.ts";
-import type { ProducerEvents } from "./events.ts";
-import type { SendOutcome } from "./send-loop.ts";
-import type { CommunicationMode, SendResult } from "./types.ts";
+import { AbortedError } from "../../errors.ts";
+import { unrefTimer } from "../../client/timers.ts";
+import type { ProducerEvents } from "../events.ts";
+import type { CommunicationMode, SendResult } from "../types.ts";
 
 /** Counts in-flight sends and aborts them on shutdown. */
 export class SendTracker {
@@ -81,42 +81,15 @@ export class SendTracker {
 }
 
 /**
- * The end of one single-message send: the `producer.send` / `producer.send.failed` events and
- * the tracker's count, settled inside the send loop's reaction (see `SendOutcome`).
+ * The end of a send as its caller books it: the `producer.send` / `producer.send.failed` events
+ * and the in-flight count, run inside the retry loop's own reaction, so the common send needs no
+ * reaction of its own. A send job is its own end.
  */
-export class Tracked<R> implements SendOutcome<R> {
-  readonly #events: ProducerEvents;
-  readonly #tracker: SendTracker;
-  readonly #mode: CommunicationMode;
-  readonly #begin: number;
-
-  /**
-   * @param events the producer's events
-   * @param tracker the producer's tracker (already entered for this send)
-   * @param mode send mode, for the events
-   * @param begin `Date.now()` at the start of the send
-   */
-  constructor(
-    events: ProducerEvents,
-    tracker: SendTracker,
-    mode: CommunicationMode,
-    begin: number,
-  ) {
-    this.#events = events;
-    this.#tracker = tracker;
-    this.#mode = mode;
-    this.#begin = begin;
-  }
-
-  /** Emit `producer.send` (if anyone listens) and count the send out. */
-  succeeded(r: R): R {
-    return trackSuccess(this.#events, this.#tracker, this.#mode, this.#begin, r);
-  }
-
-  /** Emit `producer.send.failed`, count the send out and rethrow. */
-  failed(error: unknown): never {
-    return trackFailure(this.#events, this.#tracker, this.#mode, error);
-  }
+export interface SendEnd<R> {
+  /** The send succeeded with `r`; returns what the send resolves with (or throws). */
+  succeeded(r: R): R;
+  /** The send failed with `e`; throws what the send rejects with. */
+  failed(e: unknown): never;
 }
 
 /**

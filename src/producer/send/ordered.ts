@@ -7,9 +7,9 @@
  * @module
  */
 
-import { RocketMQError, SelectorError, ValidationError } from "../errors.ts";
-import { selectMessageQueueByHash } from "../route/select-by-hash.ts";
-import type { Message, MessageQueue, QueueSelector, SendOptions } from "./types.ts";
+import { RocketMQError, SelectorError, ValidationError } from "../../errors.ts";
+import { selectMessageQueueByHash } from "../../route/select-by-hash.ts";
+import type { Message, MessageQueue, QueueSelector, SendOptions } from "../types.ts";
 
 /** The selector and argument of an ordered send. */
 export interface OrderedChoice {
