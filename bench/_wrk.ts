@@ -130,7 +130,8 @@ export function runWrk(run: WrkRun): Promise<WrkResult> {
       clearTimeout(killer);
       reject(new Error(`cannot run wrk (apt-get install wrk): ${e.message}`));
     });
-    child.once("exit", (code) => {
+    // "close", not "exit": only then has all of its output been read.
+    child.once("close", (code) => {
       clearTimeout(killer);
       rmSync(dir, { recursive: true, force: true });
       const line = out.split("\n").find((l) => l.startsWith(RESULT));

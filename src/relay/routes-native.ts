@@ -16,7 +16,7 @@ import { stream } from "hono/streaming";
 import type { Message, SendResult } from "../producer/types.ts";
 import type { Admission } from "./admission.ts";
 import type { RelayAuth } from "./auth.ts";
-import { readLimited } from "./body.ts";
+import { type BodyReader, checkContentLength } from "./body.ts";
 import { addKey, isPlainEntry, parseEntry, type RelayEntry } from "./entry.ts";
 import { RelayHttpError, toRelayHttpError } from "./errors.ts";
 import type { IdempotencyStore, StoredAnswer } from "./idempotency.ts";
@@ -33,6 +33,7 @@ export interface NativeRouteDeps {
   auth: RelayAuth;
   publisher: RelayPublisher;
   idempotency: IdempotencyStore | undefined;
+  bodies: BodyReader;
 }
 
 const ROUTE = "native";
@@ -156,7 +157,7 @@ async function answerBody(
   idempotencyKey: string | undefined,
 ): Promise<StoredAnswer> {
   const limits = d.options.limits;
-  const bytes = await readLimited(req, limits.maxRequestBytes, d.metrics);
+  const bytes = await d.bodies.readAll(req);
   const type = mediaType(req.headers.get("content-type") ?? undefined);
   let parsed: ReturnType<typeof jsonEntries>;
   try {
@@ -248,11 +249,12 @@ export function nativeRoutes(d: NativeRouteDeps): Hono {
       if (key !== undefined) {
         throw badRequest("Idempotency-Key", "is not supported with NDJSON streams");
       }
+      // Known too large before the stream starts: a plain 413 rather than an error line.
+      checkContentLength(c.req.raw, d.options.limits.maxRequestBytes);
       c.header("content-type", "application/x-ndjson; charset=utf-8");
       return stream(c, (out) =>
         pumpNdjson(c.req.raw, topic, out, {
-          metrics: d.metrics,
-          maxRequestBytes: d.options.limits.maxRequestBytes,
+          bodies: d.bodies,
           maxEntries: d.options.limits.maxEntries,
           window: d.options.limits.ndjsonWindow,
           publish: (e) => publishNative(topic, e.message, e.extra),
