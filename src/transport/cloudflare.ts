@@ -26,11 +26,11 @@ import type { ConnectOptions, RawSocket, SocketHandlers, Transport } from "./typ
 
 /**
  * Writes handed to workerd at once. The writer's `desiredSize` cannot bound them: on workerd's
- * sockets it stays 1 whatever is queued (measured), so `ready` never waits. Waiting for every
- * write (one in flight) sends fewer, bigger writes; two in flight let the next batch leave while
- * workerd writes the previous one. bench/edge.ts-style runs on a loaded 2-core machine, 9
- * interleaved rounds of 20000 1 KiB sends, medians: C=64 21.0k vs 9.6k msgs/s and 13.9k vs 10.6k
- * (two vs one), C=8 15.2k vs 23.3k and 17.1k vs 18.9k.
+ * sockets it stays 1 whatever is queued (measured), so `ready` never waits. Two in flight let the
+ * next batch leave while workerd writes the previous one. Measured (9 interleaved rounds of 20000
+ * 1 KiB sends, medians, msgs/s): on the loaded 2-core machine two beat one at C=64 (21.0k vs 9.6k,
+ * 13.9k vs 10.6k) and lost at C=8 (15.2k vs 23.3k, 17.1k vs 18.9k); with the machine quieter,
+ * one, two and three were within noise (C=64 68.5k, 64.7k, 61.9k; C=8 34.5k, 32.3k, 35.8k).
  */
 export const MAX_WRITES_IN_FLIGHT = 2;
 

@@ -22,6 +22,8 @@ import type { Message, RawSocket, SendResult } from "../../mod.ts";
 export interface Job {
   /** `send`: each message on its own (concurrently); `batch`: one batch; `oneway`: one-way sends. */
   op: "send" | "batch" | "oneway";
+  /** `send` only: at most this many sends in flight (default: all at once). */
+  concurrency?: number;
   /** Messages; `repeat` turns `body` into `body` repeated that many times (large bodies). */
   messages: (Omit<Message, "body"> & { body: string; repeat?: number })[];
 }
@@ -80,7 +82,19 @@ async function run(producer: Producer, job: Job): Promise<JobAnswer> {
   if (job.op === "batch") outcomes = [await settle(producer.sendBatch(messages))];
   else if (job.op === "oneway") {
     outcomes = await Promise.all(messages.map((m) => settle(producer.sendOneway(m))));
-  } else outcomes = await Promise.all(messages.map((m) => settle(producer.send(m))));
+  } else if (job.concurrency === undefined) {
+    outcomes = await Promise.all(messages.map((m) => settle(producer.send(m))));
+  } else {
+    outcomes = new Array(messages.length);
+    let next = 0;
+    const loop = async (): Promise<void> => {
+      while (next < messages.length) {
+        const i = next++;
+        outcomes[i] = await settle(producer.send(messages[i]));
+      }
+    };
+    await Promise.all(Array.from({ length: job.concurrency }, loop));
+  }
   return { outcomes, clientId: producer.clientId, transport: (await detectTransport()).name };
 }
 

@@ -19,7 +19,10 @@ let cluster: TestCluster;
 let worker: RunningWorker;
 
 before(async () => {
-  cluster = await startCluster({ brokers: 2, topics: [{ name: TOPIC }, { name: "EdgeFaults" }] });
+  cluster = await startCluster({
+    brokers: 2,
+    topics: [{ name: TOPIC }, { name: "EdgeFaults" }, { name: "EdgeMid" }],
+  });
   worker = await startWorker({
     entry: "tests/edge/_producer_worker.ts",
     bindings: { NAMESRV: cluster.namesrvAddr, SEND_TIMEOUT_MS: "2000" },
@@ -158,6 +161,41 @@ test("a broker stopped mid-run: the Worker's sends fail over to the other broker
       }
     }
   } finally {
+    await a.start();
+  }
+});
+
+test("a broker stopped while a request's sends are in flight: every send succeeds", async () => {
+  const a = cluster.broker("broker-a");
+  cluster.brokers.forEach((b) => b.setLatency(2)); // a run long enough to stop a broker in
+  const count = 400;
+  let finished = false;
+  const running = post("/object/mid", {
+    op: "send",
+    concurrency: 4,
+    messages: Array.from({ length: count }, (_, i) => ({ topic: "EdgeMid", body: `m${i}` })),
+  });
+  running.then(() => (finished = true), () => {});
+  try {
+    for (let i = 0; i < 800 && a.messages("EdgeMid").length < 20; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const beforeStop = a.messages("EdgeMid").length;
+    assert.ok(beforeStop >= 20, "broker-a stored sends before it stopped");
+    assert.equal(finished, false, "the run was still going when broker-a stopped");
+    await a.stop({ keepRoute: true });
+    const answer = await running;
+    const sent = results(answer);
+    assert.equal(sent.length, count);
+    sent.forEach((r, i) => assert.equal(text(stored(r.msgId)), `m${i}`));
+    // The last sends started long after the stop: broker-b took them all.
+    assert.deepEqual(
+      new Set(sent.slice(-50).map((r) => r.queue.brokerName)),
+      new Set(["broker-b"]),
+    );
+  } finally {
+    cluster.brokers.forEach((b) => b.setLatency(0));
+    await running.catch(() => {});
     await a.start();
   }
 });
