@@ -135,13 +135,19 @@ export const STATUS_PAGE_SCRIPT = `"use strict";
     show("in-flight", num(totals.inFlight), intFmt.format(num(totals.inFlight)));
     show("bytes-total", num(totals.bytes), bytes(num(totals.bytes)));
 
-    // Rate: messages in the buckets of the last RATE_WINDOW_S seconds (the current, partial one
-    // included), per second of that window that the relay was up.
+    // Rate: messages in the buckets that started within the last RATE_WINDOW_S seconds (the
+    // current, partial one included), divided by the time those buckets cover (from the oldest
+    // one's start, or the relay's start if later, to now; at least a second).
     const since = now - RATE_WINDOW_S * 1000;
     let recent = 0;
-    for (const b of series) if (num(b.t) > since) recent += num(b.messages);
-    const upS = Math.max(1, Math.min(RATE_WINDOW_S, (now - num(s.startedAt)) / 1000));
-    const rate = recent / upS;
+    let from = now;
+    for (const b of series) {
+      if (num(b.t) <= since) continue;
+      recent += num(b.messages);
+      if (num(b.t) < from) from = num(b.t);
+    }
+    const coveredS = Math.max(1, (now - Math.max(from, num(s.startedAt))) / 1000);
+    const rate = recent / coveredS;
     show("rate", rate, oneFmt.format(rate) + " msg/s");
     let p99 = null;
     for (let i = series.length - 1; i >= 0; i--) {
@@ -238,4 +244,4 @@ export const STATUS_PAGE_SCRIPT = `"use strict";
 `;
 
 /** Base64 SHA-256 of {@link STATUS_PAGE_SCRIPT}, for the CSP `script-src`. */
-export const STATUS_PAGE_SCRIPT_SHA256 = "YlHf0fSK7Iy4VLI/imzbQ7Z4J8fVvyHtsvoU8kj3P8Q=";
+export const STATUS_PAGE_SCRIPT_SHA256 = "qNyKI61QDc23lM+2D2TJb6VDABqpcc+zJVkPh7u2qeo=";

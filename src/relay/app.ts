@@ -11,9 +11,9 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { routePath } from "hono/route";
 import { Admission } from "./admission.ts";
-import { aliyunRoutes } from "./aliyun/mod.ts";
+import { aliyunErrorResponse, aliyunRoutes } from "./aliyun/mod.ts";
 import { RelayAuth } from "./auth.ts";
-import { bodySizeLimit } from "./body.ts";
+import { BodyReader, bodySizeLimit } from "./body.ts";
 import { type RelayErrorStatus, RelayHttpError, toRelayHttpError } from "./errors.ts";
 import { IdempotencyStore } from "./idempotency.ts";
 import { RelayMetrics } from "./metrics.ts";
@@ -104,15 +104,17 @@ export function createRelay(options: RelayOptions): Relay {
   app.use("*", async (c, next) => {
     const begin = o.now();
     await next();
-    const route = c.res.status === 404 && routePath(c) === "/*" ? "unmatched" : routePath(c);
-    metrics.request(route, c.res.status);
+    const status = c.res.status;
+    const path = routePath(c);
+    const route = status === 404 && path === "/*" ? "unmatched" : path;
+    metrics.request(route, status);
     if (logger.enabled("info")) {
       logger.info("request", {
         requestId: c.get("requestId"),
         method: c.req.method,
         path: c.req.path,
         route,
-        status: c.res.status,
+        status,
         durationMs: o.now() - begin,
       });
     }
@@ -120,7 +122,11 @@ export function createRelay(options: RelayOptions): Relay {
   const limitOthers = bodySizeLimit(o.limits.maxRequestBytes, metrics);
   // The native routes count bytes as they read; every other route (Aliyun) gets the wrapper.
   app.use("*", (c, next) => c.req.path.startsWith("/v1/") ? next() : limitOthers(c, next));
-  app.route("/", nativeRoutes({ options: o, admission, metrics, auth, publisher, idempotency }));
+  const bodies = new BodyReader(o.limits.maxRequestBytes, metrics);
+  app.route(
+    "/",
+    nativeRoutes({ options: o, admission, metrics, auth, publisher, idempotency, bodies }),
+  );
   app.route("/", opsRoutes({ ready, status, metrics }));
   if (o.aliyunKeys !== undefined) {
     app.route(
@@ -160,6 +166,10 @@ export function createRelay(options: RelayOptions): Relay {
         error: err instanceof Error ? (err.stack ?? err.message) : String(err),
       });
     }
+    // The Aliyun SDKs recognise only their XML errors (the Node SDK takes a JSON 413 as success).
+    if (o.aliyunKeys !== undefined && c.req.path.startsWith("/topics/")) {
+      return aliyunErrorResponse(e, c.req.raw, c.get("requestId"));
+    }
     if (e.retryAfterSec !== undefined) c.header("retry-after", String(e.retryAfterSec));
     return c.json(e.toBody(), e.status);
   });
@@ -177,6 +187,7 @@ export function createRelay(options: RelayOptions): Relay {
     shutdown(): Promise<void> {
       shuttingDown ??= (async () => {
         admission.close();
+        bodies.closeAll(); // uploads still being read were not admitted: answered 503
         logger.info("shutting down: draining in-flight sends", { inFlight: admission.inFlight });
         const drained = await admission.drained(o.drainTimeoutMs);
         if (!drained) {

@@ -11,7 +11,9 @@
  * @module
  */
 
+import { ValidationError } from "../errors.ts";
 import type { Message } from "../producer/types.ts";
+import { checkProperties } from "../producer/validation.ts";
 import { badRequest } from "./publisher.ts";
 import type { RelayPublishExtra } from "./types.ts";
 
@@ -105,6 +107,15 @@ export function parseEntry(
     }
     for (const [k, pv] of Object.entries(p)) {
       if (typeof pv !== "string") throw badRequest(`${prefix}properties.${k}`, "must be a string");
+    }
+    // The producer's own check, here so that one bad entry fails alone, not its whole batch.
+    try {
+      checkProperties(p as Record<string, string>, prefix + "properties");
+    } catch (e) {
+      if (e instanceof ValidationError) {
+        throw badRequest(e.field ?? prefix + "properties", e.message);
+      }
+      throw e;
     }
     message.properties = { ...(p as Record<string, string>) };
   }

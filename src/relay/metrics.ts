@@ -58,6 +58,7 @@ export class RelayMetrics {
   readonly #now: () => number;
   readonly #requests = new Map<string, number>();
   readonly #messages = new Map<string, number>();
+  readonly #labelCache = new Map<string, Map<number, string>>();
   readonly #latencyCounts = new Array<number>(LATENCY_BUCKETS_S.length + 1).fill(0);
   #latencySum = 0;
   #latencyCount = 0;
@@ -87,8 +88,24 @@ export class RelayMetrics {
    */
   request(route: string, status: number): void {
     this.totals.requests++;
-    const key = `route="${labelValue(route)}",status="${status}"`;
+    const key = this.#labels(route, status);
     this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
+  }
+
+  /** `route="…",status="…"`, built once per pair (this runs for every request). */
+  #labels(route: string, status: number): string {
+    let byStatus = this.#labelCache.get(route);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      // Routes are patterns (a handful), not paths: the cache stays small.
+      if (this.#labelCache.size < 256) this.#labelCache.set(route, byStatus);
+    }
+    let key = byStatus.get(status);
+    if (key === undefined) {
+      key = `route="${labelValue(route)}",status="${status}"`;
+      byStatus.set(status, key);
+    }
+    return key;
   }
 
   /**
@@ -147,7 +164,7 @@ export class RelayMetrics {
   }
 
   #countMessages(route: string, status: number, count: number): void {
-    const key = `route="${labelValue(route)}",status="${status}"`;
+    const key = this.#labels(route, status);
     this.#messages.set(key, (this.#messages.get(key) ?? 0) + count);
   }
 

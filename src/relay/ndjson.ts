@@ -15,15 +15,13 @@
 
 import type { StreamingApi } from "hono/utils/stream";
 import type { SendResult } from "../producer/types.ts";
-import { limitedChunks, lines } from "./body.ts";
+import { type BodyReader, brokenBody, lines } from "./body.ts";
 import { parseEntry } from "./entry.ts";
 import { RelayHttpError, toRelayHttpError } from "./errors.ts";
-import type { RelayMetrics } from "./metrics.ts";
 
 /** What the NDJSON reader needs from the relay. */
 export interface NdjsonDeps {
-  metrics: RelayMetrics;
-  maxRequestBytes: number;
+  bodies: BodyReader;
   maxEntries: number;
   window: number;
   /** Publishes one checked entry (admission included). */
@@ -101,7 +99,7 @@ export async function pumpNdjson(
   let lineNo = 0;
   let entries = 0;
   try {
-    for await (const text of lines(limitedChunks(req, d.maxRequestBytes, d.metrics))) {
+    for await (const text of lines(d.bodies.chunks(req))) {
       lineNo++;
       if (text.trim() === "") continue;
       if (++entries > d.maxEntries) {
@@ -118,12 +116,7 @@ export async function pumpNdjson(
       }
     }
   } catch (e) {
-    const err = e instanceof RelayHttpError
-      ? e
-      : new RelayHttpError(400, "VALIDATION", "the request stream broke off", {
-        cause: e,
-        field: "body",
-      });
+    const err = e instanceof RelayHttpError ? e : brokenBody(e);
     push(Promise.resolve(JSON.stringify({ ok: false, ...err.toBody() })));
   } finally {
     readerDone = true;

@@ -16,7 +16,7 @@ import { stream } from "hono/streaming";
 import type { Message, SendResult } from "../producer/types.ts";
 import type { Admission } from "./admission.ts";
 import type { RelayAuth } from "./auth.ts";
-import { readLimited } from "./body.ts";
+import { type BodyReader, checkContentLength } from "./body.ts";
 import { addKey, isPlainEntry, parseEntry, type RelayEntry } from "./entry.ts";
 import { RelayHttpError, toRelayHttpError } from "./errors.ts";
 import type { IdempotencyStore, StoredAnswer } from "./idempotency.ts";
@@ -33,6 +33,7 @@ export interface NativeRouteDeps {
   auth: RelayAuth;
   publisher: RelayPublisher;
   idempotency: IdempotencyStore | undefined;
+  bodies: BodyReader;
 }
 
 const ROUTE = "native";
@@ -75,7 +76,7 @@ function jsonEntries(
   bytes: Uint8Array,
   topic: string,
   maxEntries: number,
-): { single: boolean; entries: (RelayEntry | RelayHttpError)[] } {
+): { single: boolean; entries: (RelayEntry | RelayHttpError)[]; ids?: (string | number)[] } {
   let value: unknown;
   try {
     value = JSON.parse(decoder.decode(bytes));
@@ -89,16 +90,17 @@ function jsonEntries(
       retriable: false,
     });
   }
-  return {
-    single: false,
-    entries: value.map((v, i) => {
-      try {
-        return parseEntry(v, topic, i, `[${i}].`);
-      } catch (e) {
-        return toRelayHttpError(e);
-      }
-    }),
-  };
+  const ids: (string | number)[] = [];
+  const entries = value.map((v, i) => {
+    const id = (v as { id?: unknown } | null)?.id;
+    ids.push(typeof id === "string" || typeof id === "number" ? id : i);
+    try {
+      return parseEntry(v, topic, i, `[${i}].`);
+    } catch (e) {
+      return toRelayHttpError(e);
+    }
+  });
+  return { single: false, entries, ids };
 }
 
 type Outcome = { ok: true; result: SendResult } | { ok: false; error: RelayHttpError };
@@ -155,7 +157,7 @@ async function answerBody(
   idempotencyKey: string | undefined,
 ): Promise<StoredAnswer> {
   const limits = d.options.limits;
-  const bytes = await readLimited(req, limits.maxRequestBytes, d.metrics);
+  const bytes = await d.bodies.readAll(req);
   const type = mediaType(req.headers.get("content-type") ?? undefined);
   let parsed: ReturnType<typeof jsonEntries>;
   try {
@@ -191,7 +193,9 @@ async function answerBody(
     // Counted and logged by the publisher; nobody awaits the outcome, so it must not reject.
     sending.catch(() => {});
     const failures = parsed.entries.flatMap((e, i) =>
-      e instanceof RelayHttpError ? [{ id: i, error_code: e.errorCode, message: e.message }] : []
+      e instanceof RelayHttpError
+        ? [{ id: parsed.ids?.[i] ?? i, error_code: e.errorCode, message: e.message }]
+        : []
     );
     return { status: 202, body: { accepted: valid.length, failures } };
   }
@@ -204,7 +208,7 @@ async function answerBody(
   let k = 0;
   parsed.entries.forEach((e, i) => {
     if (e instanceof RelayHttpError) {
-      failures.push({ id: i, ...errorBody(e) });
+      failures.push({ id: parsed.ids?.[i] ?? i, ...errorBody(e) });
       return;
     }
     const o = outcomes[k++];
@@ -222,6 +226,7 @@ async function answerBody(
  */
 export function nativeRoutes(d: NativeRouteDeps): Hono {
   const app = new Hono();
+  const publishNative = d.publisher.publishFor(ROUTE);
   app.post("/v1/topics/:topic/messages", async (c) => {
     const topic = c.req.param("topic");
     if (d.admission.closing) {
@@ -244,14 +249,15 @@ export function nativeRoutes(d: NativeRouteDeps): Hono {
       if (key !== undefined) {
         throw badRequest("Idempotency-Key", "is not supported with NDJSON streams");
       }
+      // Known too large before the stream starts: a plain 413 rather than an error line.
+      checkContentLength(c.req.raw, d.options.limits.maxRequestBytes);
       c.header("content-type", "application/x-ndjson; charset=utf-8");
       return stream(c, (out) =>
         pumpNdjson(c.req.raw, topic, out, {
-          metrics: d.metrics,
-          maxRequestBytes: d.options.limits.maxRequestBytes,
+          bodies: d.bodies,
           maxEntries: d.options.limits.maxEntries,
           window: d.options.limits.ndjsonWindow,
-          publish: (e) => d.publisher.publishFor(ROUTE)(topic, e.message, e.extra),
+          publish: (e) => publishNative(topic, e.message, e.extra),
         }));
     }
     const run = async (): Promise<StoredAnswer> => {

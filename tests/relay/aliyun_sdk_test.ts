@@ -5,6 +5,9 @@
 
 import assert from "node:assert/strict";
 import mqHttpSdk from "@aliyunmq/mq-http-sdk";
+import { Hono } from "hono";
+import { aliyunErrorResponse, aliyunRoutes } from "../../src/relay/aliyun/mod.ts";
+import { RelayHttpError } from "../../src/relay/errors.ts";
 import { AK, md5Hex, SK, withServedRoute } from "./_aliyun_helpers.ts";
 
 const TOPIC = "AliyunSdkTopic";
@@ -107,4 +110,34 @@ Deno.test("aliyun sdk: an unknown topic is TopicNotExist", async () => {
       Code: "TopicNotExist",
     });
   });
+});
+
+Deno.test("aliyun sdk: a host app's own refusal answered with aliyunErrorResponse is an SDK error", async () => {
+  // A JSON 413 from a host middleware resolves in the Node SDK as { code: 413 }; the XML one rejects.
+  const app = new Hono();
+  app.use("/topics/*", async (c, next) => {
+    if (Number(c.req.header("content-length")) > 100) {
+      throw new RelayHttpError(413, "PAYLOAD_TOO_LARGE", "request body over 100 bytes");
+    }
+    await next();
+  });
+  app.onError((err, c) =>
+    c.req.path.startsWith("/topics/")
+      ? aliyunErrorResponse(err, c.req.raw)
+      : c.json({ error: String(err) }, 500)
+  );
+  app.route(
+    "/",
+    aliyunRoutes({ keys: { [AK]: SK }, publish: () => Promise.reject(new Error("unreached")) }),
+  );
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
+  try {
+    const client = new sdk.MQClient(`http://127.0.0.1:${server.addr.port}`, AK, SK);
+    await assert.rejects(client.getProducer("", TOPIC).publishMessage("x".repeat(200)), {
+      Code: "EntityTooLarge",
+      message: /over 100 bytes/,
+    });
+  } finally {
+    await server.shutdown();
+  }
 });

@@ -3,10 +3,10 @@ import { XMLParser } from "fast-xml-parser";
 import { AliyunError } from "../../src/relay/aliyun/_errors.ts";
 import { errorXml, escapeXml, messageXml, parsePublishXml } from "../../src/relay/aliyun/xml.ts";
 
-function invalid(text: string, pattern: RegExp): void {
+function invalid(text: string, pattern: RegExp, code = "InvalidArgument"): void {
   assert.throws(() => parsePublishXml(text), (e: unknown) => {
     assert.ok(e instanceof AliyunError);
-    assert.equal(e.code, "InvalidArgument");
+    assert.equal(e.code, code);
     assert.match(e.message, pattern);
     return true;
   }, text);
@@ -71,9 +71,9 @@ Deno.test("aliyun xml: whitespace is data inside elements, indentation outside; 
   assert.deepEqual(parsePublishXml("<Message><Properties></Properties></Message>"), { body: "" });
 });
 
-Deno.test("aliyun xml: malformed, foreign or dangerous documents are InvalidArgument", () => {
-  invalid("<Message><MessageBody>open</Message>", /malformed/);
-  invalid("not xml at all", /malformed|root/);
+Deno.test("aliyun xml: malformed documents are MalformedXML; foreign or dangerous ones InvalidArgument", () => {
+  invalid("<Message><MessageBody>open</Message>", /malformed/, "MalformedXML");
+  invalid("<Message><MessageBody>x</MessageBody>", /malformed/, "MalformedXML");
   invalid("<Msg><MessageBody>x</MessageBody></Msg>", /root element must be <Message>/);
   invalid(
     "<Message><MessageBody>x</MessageBody><Extra>y</Extra></Message>",

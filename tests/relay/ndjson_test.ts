@@ -107,3 +107,17 @@ Deno.test("relay: an NDJSON stream over the line limit ends with a 413 line", as
     assert.equal(stored(cluster, "RelayTopic").length, 3);
   }, { relay: { limits: { maxEntries: 3 } } });
 });
+
+Deno.test("relay: an NDJSON body whose Content-Length is over the limit is a plain 413", async () => {
+  await withRelay(async ({ call, cluster }) => {
+    const body = Array.from({ length: 50 }, (_, i) => JSON.stringify({ body: `m${i}` })).join("\n");
+    const res = await call(PATH, {
+      method: "POST",
+      headers: { "content-type": "application/x-ndjson" },
+      body,
+    });
+    assert.equal(res.status, 413);
+    assert.equal((await res.json()).error_code, "PAYLOAD_TOO_LARGE");
+    assert.equal(stored(cluster, "RelayTopic").length, 0);
+  }, { relay: { limits: { maxRequestBytes: 100 } } });
+});

@@ -83,7 +83,7 @@ Deno.test("relay: an array answers 207 in request order; plain entries go out as
       "e8",
       "e9",
     ]);
-    assert.deepEqual(body.failures.map((f: { id: number }) => f.id), [3, 6]);
+    assert.deepEqual(body.failures.map((f: { id: string }) => f.id), ["e3", "e6"]);
     assert.equal(body.failures[0].error_code, "VALIDATION");
     assert.match(body.failures[0].message, /\[3\]\.body/);
     assert.match(body.failures[1].message, /\[6\]\.colour/);
@@ -175,4 +175,28 @@ Deno.test("relay: ?async=true answers 202 at once and the message still arrives"
     }
     assert.equal(stored(cluster, "RelayTopic").length, 2);
   });
+});
+
+Deno.test("relay: a failed batch fails each of its entries; the other entries still succeed", async () => {
+  await withRelay(async ({ call, cluster }) => {
+    const res = await call(
+      "/v1/topics/RelayTopic/messages",
+      json([
+        { id: "p0", body: "a".repeat(1200) }, // p0 and p1 fit alone, not together:
+        { id: "p1", body: "b".repeat(1200) }, // their batch is over the producer's maxMessageSize
+        { id: "bad", body: "c", properties: { KEYS: "reserved" } }, // refused on its own
+        { id: "s", body: "sharded", shardingKey: "k" }, // sent on its own
+      ]),
+    );
+    assert.equal(res.status, 207);
+    const body = await res.json();
+    assert.deepEqual(body.successes.map((s: { id: string }) => s.id), ["s"]);
+    assert.deepEqual(
+      body.failures.map((f: { id: string; error_code: string }) => [f.id, f.error_code]),
+      [["p0", "VALIDATION"], ["p1", "VALIDATION"], ["bad", "VALIDATION"]],
+    );
+    assert.equal(body.failures[0].message, body.failures[1].message); // the batch's one error
+    assert.match(body.failures[2].message, /\[2\]\.properties\.KEYS/);
+    assert.deepEqual(stored(cluster, "RelayTopic").map((m) => dec.decode(m.body)), ["sharded"]);
+  }, { producer: { maxMessageSize: 2000 } });
 });

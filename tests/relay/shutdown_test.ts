@@ -70,3 +70,32 @@ Deno.test("relay shutdown: NDJSON lines after shutdown began are refused in plac
     await closing;
   });
 });
+
+Deno.test("relay shutdown: an upload held open does not hold the shutdown up (503)", async () => {
+  await withRelay(async ({ server, relay }) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    try {
+      const half = '{"body":"never finished';
+      await conn.write(new TextEncoder().encode(
+        `POST ${PATH} HTTP/1.1\r\nhost: relay\r\ncontent-type: application/json\r\n` +
+          `transfer-encoding: chunked\r\n\r\n${half.length.toString(16)}\r\n${half}\r\n`,
+      ));
+      await new Promise((r) => setTimeout(r, 50));
+      const closing = server.close();
+      const buf = new Uint8Array(4096);
+      const n = await conn.read(buf);
+      const answer = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+      assert.match(answer, /^HTTP\/1\.1 503/);
+      assert.match(answer, /"error_code":"UNAVAILABLE"/);
+      conn.close(); // the server would otherwise wait for the rest of the body to reuse the socket
+      await closing;
+      assert.equal(relay.closing, true);
+    } finally {
+      try {
+        conn.close();
+      } catch {
+        // closed above
+      }
+    }
+  });
+});

@@ -8,19 +8,22 @@
  *
  * | cause                                         | status | Code                         |
  * | --------------------------------------------- | -----: | ---------------------------- |
- * | Authorization missing                         |    403 | `AccessDenied`               |
+ * | Authorization / Date header missing           |    400 | `MissingAuthorizationHeader` / `MissingDateHeader` |
  * | Authorization not `MQ <id>:<signature>`       |    400 | `InvalidAuthorizationHeader` |
  * | AccessKeyId not configured                    |    403 | `InvalidAccessKeyId`         |
  * | signature differs                             |    403 | `SignatureDoesNotMatch`      |
- * | Date missing or not an RFC 1123 date          |    400 | `InvalidDateHeader`          |
+ * | Date not an RFC 1123 GMT date                 |    400 | `InvalidDateHeader`          |
  * | Date outside the allowed window               |    408 | `TimeExpired`                |
  * | x-mq-version missing / not `2015-06-06`       |    400 | `MissingVersionHeader` / `InvalidVersionHeader` |
  * | Content-MD5 differs from the body             |    400 | `InvalidDegist` (sic, as the gateway spells it) |
- * | bad XML, property, content type, transaction  |    400 | `InvalidArgument`            |
+ * | Content-Type not XML, charset not UTF-8       |    400 | `InvalidContentType`         |
+ * | query parameter other than `ns`               |    400 | `InvalidQueryString`         |
+ * | body not well-formed XML or not UTF-8         |    400 | `MalformedXML`               |
+ * | bad element, property, empty body, transaction|    400 | `InvalidArgument`            |
  * | topic unknown to the cluster                  |    404 | `TopicNotExist`              |
  * | token/topic refused by the relay's own checks |    403 | `AccessDenied`               |
+ * | in-flight limit reached                       |    429 | `QpsLimitExceeded` (+ `Retry-After`) |
  * | request body over the limit (relay)           |    413 | `EntityTooLarge`             |
- * | in-flight limit reached (relay)               |    429 | `Throttling`                 |
  * | broker or route unavailable (relay)           |    503 | `ServiceUnavailable`         |
  * | send timed out (relay)                        |    504 | `RequestTimeout`             |
  * | anything else                                 |    500 | `InternalError`              |
@@ -76,6 +79,17 @@ export function invalidArgument(message: string): AliyunError {
 }
 
 /**
+ * A 400 with another code (`MalformedXML`, `InvalidContentType`, `InvalidQueryString`, …).
+ *
+ * @param code Alibaba Cloud error code
+ * @param message what is wrong
+ * @returns the error
+ */
+export function badRequest(code: string, message: string): AliyunError {
+  return new AliyunError(400, code, message);
+}
+
+/**
  * Map anything thrown while publishing to an Aliyun error: first to the relay's HTTP error (the
  * mapping every relay route shares), then its status to the Aliyun code.
  *
@@ -98,7 +112,7 @@ export function toAliyunError(error: unknown): AliyunError {
     case 413:
       return new AliyunError(413, "EntityTooLarge", http.message, opts);
     case 429:
-      return new AliyunError(429, "Throttling", http.message, opts);
+      return new AliyunError(429, "QpsLimitExceeded", http.message, opts);
     case 503:
       return new AliyunError(503, "ServiceUnavailable", http.message, opts);
     case 504:

@@ -35,7 +35,12 @@
  * @module
  */
 
-export { type AliyunRouteOptions, aliyunRoutes, MQ_API_VERSION } from "./routes.ts";
+export {
+  aliyunErrorResponse,
+  type AliyunRouteOptions,
+  aliyunRoutes,
+  MQ_API_VERSION,
+} from "./routes.ts";
 export { AliyunError, type AliyunErrorStatus, toAliyunError } from "./_errors.ts";
 export {
   type MappedPublish,

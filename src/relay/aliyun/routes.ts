@@ -12,13 +12,15 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+// MD5 is not in WebCrypto. @noble/hashes is maintained, audited, dependency-free ESM that runs on
+// Deno, Bun, Node and workerd (js-md5 and spark-md5 are older CommonJS with no release in years).
 import { md5 } from "@noble/hashes/legacy.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { ValidationError } from "../../errors.ts";
 import type { Logger } from "../../log/logger.ts";
 import { silentLogger } from "../../log/logger.ts";
 import type { RelayPublish } from "../types.ts";
-import { AliyunError, invalidArgument, toAliyunError } from "./_errors.ts";
+import { AliyunError, badRequest, toAliyunError } from "./_errors.ts";
 import { parseProperties, toMessage } from "./properties.ts";
 import {
   fromBase64,
@@ -30,7 +32,7 @@ import { errorXml, messageXml, parsePublishXml } from "./xml.ts";
 
 /** Options of {@link aliyunRoutes}. */
 export interface AliyunRouteOptions {
-  /** AccessKeyId → AccessKeySecret of the callers allowed to publish. */
+  /** AccessKeyId → AccessKeySecret of the callers allowed to publish (empty: every request is refused). */
   keys: Record<string, string>;
   /** Sends a message (the relay core's publish: limits, metrics, producer). */
   publish: RelayPublish;
@@ -159,7 +161,7 @@ async function handlePublish(c: Context, route: RouteState): Promise<Response> {
 async function authenticate(req: Request, headers: Headers, route: RouteState): Promise<void> {
   const authorization = headers.get("authorization");
   if (authorization === null) {
-    throw new AliyunError(403, "AccessDenied", "the Authorization header is missing");
+    throw badRequest("MissingAuthorizationHeader", "the Authorization header is missing");
   }
   const auth = parseAuthorization(authorization);
   if (auth === undefined) {
@@ -174,8 +176,9 @@ async function authenticate(req: Request, headers: Headers, route: RouteState): 
     throw new AliyunError(403, "InvalidAccessKeyId", "the AccessKeyId is not known to the relay");
   }
   const date = headers.get("date");
-  const at = date !== null && RFC1123.test(date) ? Date.parse(date) : NaN;
-  if (date === null || Number.isNaN(at)) {
+  if (date === null) throw badRequest("MissingDateHeader", "the Date header is missing");
+  const at = RFC1123.test(date) ? Date.parse(date) : NaN;
+  if (Number.isNaN(at)) {
     throw new AliyunError(
       400,
       "InvalidDateHeader",
@@ -259,14 +262,17 @@ function checkContentType(header: string | null): void {
   if (header === null) return;
   const [media, ...params] = header.split(";").map((s) => s.trim());
   if (!XML_MEDIA_TYPES.has(media.toLowerCase())) {
-    throw invalidArgument(`Content-Type must be text/xml, got "${header}"`);
+    throw badRequest("InvalidContentType", `Content-Type must be text/xml, got "${header}"`);
   }
   for (const p of params) {
     const eq = p.indexOf("=");
     if (eq < 0 || p.slice(0, eq).trim().toLowerCase() !== "charset") continue;
     const charset = p.slice(eq + 1).trim().replace(/^"|"$/g, "").toLowerCase();
     if (charset !== "utf-8" && charset !== "utf8") {
-      throw invalidArgument(`Content-Type charset must be UTF-8, got "${charset}"`);
+      throw badRequest(
+        "InvalidContentType",
+        `Content-Type charset must be UTF-8, got "${charset}"`,
+      );
     }
   }
 }
@@ -275,7 +281,7 @@ function decodeUtf8(body: Uint8Array): string {
   try {
     return utf8.decode(body);
   } catch {
-    throw invalidArgument("the request body is not valid UTF-8");
+    throw badRequest("MalformedXML", "the request body is not valid UTF-8");
   }
 }
 
@@ -283,10 +289,12 @@ function decodeUtf8(body: Uint8Array): string {
 function instanceId(c: Context): string | undefined {
   const query = new URL(c.req.url).searchParams;
   for (const name of query.keys()) {
-    if (name !== "ns") throw invalidArgument(`unknown query parameter "${name}"`);
+    if (name !== "ns") throw badRequest("InvalidQueryString", `unknown query parameter "${name}"`);
   }
   const all = query.getAll("ns");
-  if (all.length > 1) throw invalidArgument("the ns query parameter is given more than once");
+  if (all.length > 1) {
+    throw badRequest("InvalidQueryString", "the ns query parameter is given more than once");
+  }
   return all[0] === undefined || all[0] === "" ? undefined : all[0];
 }
 
@@ -315,8 +323,40 @@ function answerError(
   } else {
     route.log.info(`publish refused: ${error.message}`, fields);
   }
+  return aliyunErrorResponse(error, c.req.raw, requestId);
+}
+
+/**
+ * The SDKs' XML error answer for any error, for a host app whose own middleware refuses a request
+ * on the Aliyun path (a body limit, an overload): the SDKs only recognise an error in this form
+ * (the Node SDK resolves a JSON 413 as if it were a success).
+ *
+ * @example Answer Aliyun-style from the host app's error handler
+ * ```ts
+ * import { Hono } from "hono";
+ * import { aliyunErrorResponse } from "@rocketmq-edge/client/relay";
+ *
+ * const app = new Hono();
+ * app.onError((err, c) =>
+ *   c.req.path.startsWith("/topics/")
+ *     ? aliyunErrorResponse(err, c.req.raw)
+ *     : c.json({ error: "internal" }, 500)
+ * );
+ * ```
+ *
+ * @param error what was thrown (mapped with {@link toAliyunError})
+ * @param request the request being answered (its host becomes `HostId`)
+ * @param requestId the request id (default a new one)
+ * @returns the `text/xml` error response
+ */
+export function aliyunErrorResponse(
+  error: unknown,
+  request: Request,
+  requestId: string = newRequestId(),
+): Response {
+  const e = toAliyunError(error);
   const headers = responseHeaders(requestId);
-  if (error.retryAfterSec !== undefined) headers["retry-after"] = String(error.retryAfterSec);
-  const host = new URL(c.req.url).host;
-  return c.body(errorXml(error.code, error.message, requestId, host), error.status, headers);
+  if (e.retryAfterSec !== undefined) headers["retry-after"] = String(e.retryAfterSec);
+  const host = new URL(request.url).host;
+  return new Response(errorXml(e.code, e.message, requestId, host), { status: e.status, headers });
 }

@@ -22,7 +22,7 @@
 
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { EntityDecoder } from "@nodable/entities";
-import { invalidArgument } from "./_errors.ts";
+import { badRequest, invalidArgument } from "./_errors.ts";
 
 /** The fields of a publish request, decoded. */
 export interface PublishXml {
@@ -54,8 +54,9 @@ const parser = new XMLParser({
  *
  * @param text the request body, decoded from UTF-8
  * @returns the message fields
- * @throws {AliyunError} `InvalidArgument` naming the problem (malformed XML, wrong root, an
- * unknown or repeated element, an element that is not text)
+ * @throws {AliyunError} `MalformedXML` for a document that is not well-formed; `InvalidArgument`
+ * naming the problem for a DOCTYPE, another encoding, a wrong root, an unknown or repeated element,
+ * or an element that is not text
  */
 export function parsePublishXml(text: string): PublishXml {
   if (/<!DOCTYPE/i.test(text)) throw invalidArgument("XML: DOCTYPE declarations are not allowed");
@@ -66,7 +67,10 @@ export function parsePublishXml(text: string): PublishXml {
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     const e = valid.err;
-    throw invalidArgument(`XML is malformed: ${e.msg} (line ${e.line}, column ${e.col})`);
+    throw badRequest(
+      "MalformedXML",
+      `XML is malformed: ${e.msg} (line ${e.line}, column ${e.col})`,
+    );
   }
   const doc = parser.parse(text) as Record<string, unknown>;
   const roots = Object.keys(doc);
