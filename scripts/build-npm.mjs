@@ -114,6 +114,16 @@ function main() {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+  // The relay as one self-contained Worker module (dist/cloudflare/relay.js, for Miniflare and
+  // `wrangler deploy --no-bundle`). The bundle script is TypeScript and uses esbuild, a
+  // devDependency: Node 22 runs it, fetched through npx when this build runs on Node 20.
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  const node22 = major > 22 || (major === 22 && minor >= 18); // strips types by default
+  execFileSync(
+    node22 ? process.execPath : "npx",
+    [...(node22 ? [] : ["-y", "node@22"]), "scripts/build-worker-bundle.ts"],
+    { cwd: root, stdio: ["ignore", "ignore", "inherit"] },
+  );
   for (const bin of bins) {
     const file = join(root, bin);
     if (!readFileSync(file, "utf8").startsWith("#!/usr/bin/env node\n")) {

@@ -35,6 +35,10 @@ prepare() {
     echo "unexpected files in the tarball (above)"
     return 1
   fi
+  if ! grep -q -x 'dist/cloudflare/relay.js' "$work/pack/files"; then
+    echo "the relay's Worker module dist/cloudflare/relay.js is missing from the tarball"
+    return 1
+  fi
   echo "$tarball" >"$work/tarball"
   local smoke="$repo/scripts/package-smoke.mjs"
   echo '{ "name": "smoke-npm", "private": true, "type": "module" }' >"$work/npm/package.json"
