@@ -113,7 +113,11 @@ function startRemotingEcho(
   const server = net.createServer((socket) => {
     sockets.add(socket);
     if (pauseMs > 0) {
-      socket.once("data", () => {
+      // Stop reading at the second chunk (after the connecting request was answered), so what the
+      // client writes next piles up in the kernel buffers however fast or loaded the machine is.
+      let chunks = 0;
+      socket.on("data", () => {
+        if (++chunks !== 2) return;
         socket.pause();
         setTimeout(() => socket.resume(), pauseMs);
       });
@@ -242,7 +246,7 @@ for (const transport of transports) {
     // invokeJsonTo writes each frame into the channel's slab, which is reused as soon as the
     // connection reports everything written and released: a runtime still holding an earlier
     // write would see it overwritten, and the peer would get wrong bodies or broken frames.
-    const server = await startRemotingEcho(200);
+    const server = await startRemotingEcho(1000);
     let heldWrites = 0;
     const counting: Transport = {
       name: transport.name,
