@@ -17,6 +17,7 @@
  *
  * @example
  * ```sh
+ * node scripts/install-peers.mjs tests/peers scripts/peers # miniflare, esbuild (once)
  * npx -y node@22 bench/edge.ts --repeat 3
  * ```
  *

@@ -21,6 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { installPeers } from "./install-peers.mjs";
 
 /** The TypeScript compiler the build uses (7.x: the native compiler, ~1 s for the package). */
 export const TYPESCRIPT = "typescript@7.0.2";
@@ -115,8 +116,10 @@ function main() {
     rmSync(tmp, { recursive: true, force: true });
   }
   // The relay as one self-contained Worker module (dist/cloudflare/relay.js, for Miniflare and
-  // `wrangler deploy --no-bundle`). The bundle script is TypeScript and uses esbuild, a
-  // devDependency: Node 22 runs it, fetched through npx when this build runs on Node 20.
+  // `wrangler deploy --no-bundle`). The bundle script is TypeScript and uses esbuild, installed in
+  // scripts/peers (not a devDependency: Deno would install it with the demo; see install-peers.mjs):
+  // Node 22 runs it, fetched through npx when this build runs on Node 20.
+  installPeers("scripts/peers");
   const [major, minor] = process.versions.node.split(".").map(Number);
   const node22 = major > 22 || (major === 22 && minor >= 18); // strips types by default
   execFileSync(

@@ -5,17 +5,54 @@
  * `src/transport/cloudflare.ts`). The result loads as is in Miniflare and with
  * `wrangler deploy --no-bundle`.
  *
- * Runs under Node 22 and Deno; uses esbuild from npm.
+ * Runs under Node 22 and Deno; uses esbuild from npm, installed in scripts/peers (not a dependency
+ * of the package: `node scripts/install-peers.mjs scripts/peers`; `scripts/_peers.ts` says why).
  *
  * @example Build the relay Worker
  * ```sh
+ * node scripts/install-peers.mjs scripts/peers
  * npx -y node@22 scripts/build-worker-bundle.ts
  * ```
  *
  * @module
  */
 
-import * as esbuild from "esbuild";
+import { requirePeer } from "./_peers.ts";
+
+/** A module esbuild is about to load (the part of `esbuild.OnLoadArgs` used here). */
+interface OnLoadArgs {
+  path: string;
+}
+
+/** The part of `esbuild.Plugin` used here. */
+interface EsbuildPlugin {
+  name: string;
+  setup(build: {
+    onLoad(
+      options: { filter: RegExp },
+      callback: (args: OnLoadArgs) => { contents: string; loader: "js" },
+    ): void;
+  }): void;
+}
+
+/** The part of the esbuild module used here (its `build` with a metafile). */
+interface Esbuild {
+  build(options: {
+    absWorkingDir: string;
+    entryPoints: string[];
+    outfile: string;
+    bundle: true;
+    format: "esm";
+    platform: "browser";
+    conditions: string[];
+    target: string;
+    external: string[];
+    plugins: EsbuildPlugin[];
+    metafile: true;
+    logLevel: "error";
+    legalComments: "none";
+  }): Promise<{ metafile: { outputs: Record<string, { imports: { path: string }[] }> } }>;
+}
 
 /** Entry points the package build writes, relative to the repository root. */
 export const WORKER_BUNDLES: readonly { entry: string; outfile: string }[] = [
@@ -28,7 +65,7 @@ const ROOT = new URL("../", import.meta.url);
 const OTHER_ADAPTERS = /[\\/]src[\\/]transport[\\/](deno|bun|node)\.ts$/;
 
 /** Keeps the other runtimes' adapters out of the bundle. */
-const workerdOnly: esbuild.Plugin = {
+const workerdOnly: EsbuildPlugin = {
   name: "workerd-only-adapters",
   setup(build) {
     build.onLoad({ filter: OTHER_ADAPTERS }, (args) => ({
@@ -50,6 +87,7 @@ const workerdOnly: esbuild.Plugin = {
  */
 export async function buildWorkerBundle(entry: string, outfile: string): Promise<string> {
   const out = new URL(outfile, ROOT).pathname;
+  const esbuild = requirePeer<Esbuild>("scripts/peers", "esbuild");
   const result = await esbuild.build({
     absWorkingDir: new URL(".", ROOT).pathname,
     entryPoints: [new URL(entry, ROOT).pathname],

@@ -5,6 +5,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 status=0
+# npm packages only the tests use (Aliyun SDK, miniflare, playwright-core) and esbuild: in their own
+# folders, not the root package.json, so the demo never installs them (scripts/_peers.ts says why).
+# A no-op when already installed.
+node scripts/install-peers.mjs tests/peers scripts/peers || exit 1
 npx -y deno@2.9.6 test -A --quiet tests/ || status=1
 portable=$(ls tests/portable/*.test.ts)
 echo "== portable suite under Bun"

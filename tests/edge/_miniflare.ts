@@ -1,11 +1,35 @@
 /**
  * Runs a Worker entry of ours in workerd: bundles it with `scripts/build-worker-bundle.ts` and
  * starts it in Miniflare (npm `miniflare`, which ships the `workerd` binary). Node 22 only.
+ * miniflare comes from tests/peers and esbuild from scripts/peers (scripts/_peers.ts says why).
  */
 
 import { readFile } from "node:fs/promises";
-import { Miniflare } from "miniflare";
 import { buildWorkerBundle } from "../../scripts/build-worker-bundle.ts";
+import { requirePeer } from "../../scripts/_peers.ts";
+
+/** The part of miniflare's `Miniflare` these tests use. */
+export interface Miniflare {
+  /** Resolves when workerd serves. */
+  ready: Promise<unknown>;
+  /** A request to the Worker (Miniflare's types are undici's; the objects are the platform's). */
+  dispatchFetch(url: string, init?: RequestInit): Promise<Response>;
+  /** Stops workerd. */
+  dispose(): Promise<void>;
+}
+
+/** The part of miniflare's module these tests use. */
+interface MiniflareModule {
+  Miniflare: new (options: {
+    modules: { type: "ESModule"; path: string; contents: string }[];
+    compatibilityDate: string;
+    compatibilityFlags: string[];
+    bindings: Record<string, string>;
+    durableObjects?: Record<string, string>;
+  }) => Miniflare;
+}
+
+const { Miniflare } = requirePeer<MiniflareModule>("tests/peers", "miniflare");
 
 /** The compatibility date the tests run with (the newest this workerd knows is later). */
 export const COMPATIBILITY_DATE = "2026-04-01";
@@ -62,11 +86,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     durableObjects: options.durableObjects,
   });
   await mf.ready;
-  // Miniflare's types are undici's; the objects are the same at run time.
-  const dispatch = mf.dispatchFetch.bind(mf) as unknown as (
-    url: string,
-    init?: RequestInit,
-  ) => Promise<Response>;
+  const dispatch = mf.dispatchFetch.bind(mf);
   return {
     mf,
     fetch: (path, init) => dispatch(`http://worker${path}`, init),

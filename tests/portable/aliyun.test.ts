@@ -8,11 +8,11 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import mqHttpSdk from "@aliyunmq/mq-http-sdk";
 import { Hono } from "hono";
 import { Producer } from "../../mod.ts";
 import { aliyunRoutes } from "../../src/relay/aliyun/mod.ts";
 import { startCluster } from "../../src/testing/mod.ts";
+import { requirePeer } from "../../scripts/_peers.ts";
 
 interface SdkProps {
   messageKey(key: string): void;
@@ -26,10 +26,11 @@ interface SdkClient {
     }>;
   };
 }
-const sdk = mqHttpSdk as unknown as {
+// The SDK comes from tests/peers (scripts/_peers.ts says why).
+const sdk = requirePeer<{
   MQClient: new (endpoint: string, ak: string, sk: string) => SdkClient;
   MessageProperties: new () => SdkProps;
-};
+}>("tests/peers", "@aliyunmq/mq-http-sdk");
 
 function fetchListener(
   fetchFn: (req: Request) => Response | Promise<Response>,

@@ -8,10 +8,51 @@
  * a browser test that passes without a browser would test nothing.
  */
 
-import { chromium, type Page } from "playwright-core";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { requirePeer } from "../../scripts/_peers.ts";
+
+/** The part of playwright-core's `Locator` these tests use. */
+export interface Locator {
+  count(): Promise<number>;
+  first(): Locator;
+  nth(index: number): Locator;
+  locator(selector: string): Locator;
+  textContent(): Promise<string | null>;
+  getAttribute(name: string): Promise<string | null>;
+  /** Runs `fn` in the page on the matched elements (the DOM's `Element`, as far as used). */
+  evaluateAll<R>(fn: (elements: { getAttribute(name: string): string | null }[]) => R): Promise<R>;
+  waitFor(): Promise<void>;
+}
+
+/** The part of playwright-core's `Page` these tests use. */
+export interface Page {
+  goto(url: string): Promise<{ status(): number } | null>;
+  waitForSelector(selector: string, options?: { timeout?: number }): Promise<unknown>;
+  textContent(selector: string): Promise<string | null>;
+  getAttribute(selector: string, name: string): Promise<string | null>;
+  title(): Promise<string>;
+  locator(selector: string): Locator;
+  screenshot(options: { path: string; fullPage?: boolean }): Promise<unknown>;
+  setDefaultTimeout(ms: number): void;
+  on(event: "console", fn: (m: { type(): string; text(): string }) => void): void;
+  on(event: "pageerror", fn: (e: Error) => void): void;
+}
+
+/** The part of playwright-core's `chromium` these tests use. */
+interface Chromium {
+  launchPersistentContext(profile: string, options: {
+    executablePath: string;
+    headless: boolean;
+    args: string[];
+    viewport: { width: number; height: number };
+    timeout: number;
+  }): Promise<{ pages(): Page[]; newPage(): Promise<Page>; close(): Promise<void> }>;
+}
+
+// playwright-core comes from tests/peers (scripts/_peers.ts says why); it ships no browser.
+const { chromium } = requirePeer<{ chromium: Chromium }>("tests/peers", "playwright-core");
 
 /** Where Debian's package puts the browser. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";

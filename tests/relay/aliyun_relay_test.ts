@@ -4,8 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import mqHttpSdk from "@aliyunmq/mq-http-sdk";
 import { stored, withRelay } from "./_helpers.ts";
+import { requirePeer } from "../../scripts/_peers.ts";
 
 interface SdkProps {
   messageKey(key: string): void;
@@ -18,12 +18,13 @@ interface SdkProducer {
     props?: SdkProps,
   ): Promise<{ code: number; body: { MessageId: string } }>;
 }
-const sdk = mqHttpSdk as unknown as {
+// The SDK comes from tests/peers (scripts/_peers.ts says why).
+const sdk = requirePeer<{
   MQClient: new (endpoint: string, ak: string, sk: string) => {
     getProducer(instanceId: string, topic: string): SdkProducer;
   };
   MessageProperties: new () => SdkProps;
-};
+}>("tests/peers", "@aliyunmq/mq-http-sdk");
 
 Deno.test("relay + aliyun: the npm SDK publishes through the relay; metrics count it", async () => {
   await withRelay(async ({ server, cluster, call }) => {

@@ -4,11 +4,11 @@
  */
 
 import assert from "node:assert/strict";
-import mqHttpSdk from "@aliyunmq/mq-http-sdk";
 import { Hono } from "hono";
 import { aliyunErrorResponse, aliyunRoutes } from "../../src/relay/aliyun/mod.ts";
 import { RelayHttpError } from "../../src/relay/errors.ts";
 import { AK, md5Hex, SK, withServedRoute } from "./_aliyun_helpers.ts";
+import { requirePeer } from "../../scripts/_peers.ts";
 
 const TOPIC = "AliyunSdkTopic";
 const INSTANCE = "MQ_INST_1234_abcd";
@@ -32,10 +32,11 @@ interface SdkClient {
   getProducer(instanceId: string, topic: string): SdkProducer;
   getTransProducer(instanceId: string, topic: string, group: string): SdkProducer;
 }
-const sdk = mqHttpSdk as unknown as {
+// The SDK comes from tests/peers (scripts/_peers.ts says why).
+const sdk = requirePeer<{
   MQClient: new (endpoint: string, ak: string, sk: string) => SdkClient;
   MessageProperties: new () => SdkProps;
-};
+}>("tests/peers", "@aliyunmq/mq-http-sdk");
 
 Deno.test("aliyun sdk: publishMessage with tag, key, properties, sharding key and delivery time", async () => {
   await withServedRoute([TOPIC], async ({ url, cluster }) => {
