@@ -23,6 +23,16 @@ const RESOLVED: Promise<void> = Promise.resolve();
 const EARLY_FLUSH_BYTES = 12 * 1024;
 
 /**
+ * Runs a callback in a later macrotask: `setImmediate` where the runtime has it (Node, Bun, Deno:
+ * after the I/O callbacks of the current event-loop turn), else `setTimeout(0)` (workerd).
+ */
+const nextMacrotask: (callback: () => void) => void =
+  typeof (globalThis as { setImmediate?: unknown }).setImmediate === "function"
+    ? (callback) =>
+      (globalThis as unknown as { setImmediate(cb: () => void): void }).setImmediate(callback)
+    : (callback) => void setTimeout(callback, 0);
+
+/**
  * Carves frame buffers out of large slabs, one after the other. Consecutive frames of a slab are
  * adjacent in memory, so {@link Connection.send} can hand a whole tick's frames to the socket as
  * one view of the slab: no buffer per frame (each a backing store the GC must track) and no
@@ -110,7 +120,9 @@ interface FlushWaiter {
  * A connection carrying frames: the frames {@link send}t in one tick are written with a single
  * socket write (concatenated) at the end of the tick, or as soon as 12 KiB have queued; while
  * the socket applies back-pressure further frames queue up and go out together once it accepted
- * the previous write.
+ * the previous write. On a connection made by {@link Connection.open}, frames queued while the
+ * peer owes an answer (written since the last read) go out in the next macrotask instead, so the
+ * sends of many macrotasks (a relay's HTTP requests) share one write.
  */
 export class Connection {
   /**
@@ -132,6 +144,13 @@ export class Connection {
   #queuedBytes = 0;
   #scheduled = false;
   #writing = false;
+  /**
+   * Bytes were written and no bytes arrived since: the peer owes answers (set only on connections
+   * made by {@link Connection.open}, which sees the reads). Frames queued then wait for the next
+   * macrotask instead of the end of this one, see {@link #queueRun}.
+   */
+  #awaitingReply = false;
+  #tracksReplies = false;
   /** Bytes queued / handed to the socket so far (for {@link flush}). */
   #queuedSeq = 0;
   #writtenSeq = 0;
@@ -179,8 +198,12 @@ export class Connection {
   ): Promise<Connection> {
     // The socket may report its close before the Connection exists; remember it until then.
     const link: { connection?: Connection; closed?: boolean; error?: Error } = {};
+    const onData = handlers.onData;
     const socketHandlers: SocketHandlers = {
-      onData: handlers.onData,
+      onData(chunk: Uint8Array): void {
+        if (link.connection !== undefined) link.connection.#awaitingReply = false;
+        onData(chunk);
+      },
       onClose(error?: Error): void {
         if (link.connection) link.connection.socketClosed(error);
         else {
@@ -191,6 +214,7 @@ export class Connection {
     };
     const socket = await transport.connect(options, socketHandlers);
     const connection = new Connection(socket, handlers.onClose?.bind(handlers));
+    connection.#tracksReplies = true;
     link.connection = connection;
     if (link.closed) connection.socketClosed(link.error);
     return connection;
@@ -248,9 +272,26 @@ export class Connection {
     }
     if (!this.#scheduled && !this.#writing) {
       this.#scheduled = true;
-      // A resolved promise's reaction: cheaper than queueMicrotask on Node (no async resource
-      // per call), the same microtask timing everywhere.
-      RESOLVED.then(this.#flushTask);
+      if (this.#awaitingReply) {
+        // Answers are owed, so this frame comes from a macrotask of its own (an HTTP request
+        // of a relay, a timer), not from the reaction to an answer: wait for the frames the
+        // other macrotasks of this event-loop turn queue, and send them all in one write (one
+        // syscall here, one read at the broker) instead of one write each.
+        // Measured on Deno, 64 keep-alive HTTP connections, one 1 KiB message per request,
+        // old/new alternated in one run: producer writes per message 1.00 -> 0.13, broker CPU
+        // per message 27-44 -> 15-16 us, a bare handler around send() 7.6-10.7k -> 16-22k req/s.
+        // An idle connection (nothing owed: C=1, the first send) still writes at the end of the
+        // tick, so a lone send waits no longer than before; one-way sends (never answered)
+        // wait for the next macrotask at most. Direct producer, old/new alternated: writes per
+        // message unchanged at C=1/8/64 (Deno, Node); on Node at C=64 the frames queued after
+        // an early (12 KiB) write of a tick now wait for the next macrotask (0.08 per message),
+        // msgs/s not lower.
+        nextMacrotask(this.#flushTask);
+      } else {
+        // A resolved promise's reaction: cheaper than queueMicrotask on Node (no async resource
+        // per call), the same microtask timing everywhere.
+        RESOLVED.then(this.#flushTask);
+      }
     }
   }
 
@@ -311,6 +352,7 @@ export class Connection {
     if (this.#tail !== undefined) this.#queue.push(this.#takeTail());
     while (!this.#writing && !this.#ending && this.#queue.length > 0) {
       const frames = this.#takeBatch();
+      this.#awaitingReply = this.#tracksReplies;
       const pending = this.#socket.write(frames);
       if (pending) {
         this.#writing = true;

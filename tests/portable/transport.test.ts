@@ -6,6 +6,7 @@ import { nodeTransport } from "../../src/transport/node.ts";
 import { ConnectionError } from "../../src/errors.ts";
 import type { RawSocket, Transport } from "../../src/transport/types.ts";
 import { RemotingClient } from "../../src/remoting/client.ts";
+import { Connection } from "../../src/transport/connection.ts";
 import type { RemotingCommand } from "../../src/remoting/command.ts";
 import { encodeFrame } from "../../src/remoting/frame.ts";
 import { FrameDecoder } from "../../src/remoting/frame-decoder.ts";
@@ -303,6 +304,73 @@ for (const transport of transports) {
       assert.ok(heldWrites > 0, "the runtime held some writes (back-pressure happened)");
     } finally {
       await client.close();
+      await server.close();
+    }
+  });
+
+  test(`${transport.name}: frames of separate macrotasks share writes while the peer owes answers`, async () => {
+    // The server reads nothing until resume(): nothing is answered, so every frame after the
+    // first is queued while an answer is owed, like a relay's HTTP requests in flight.
+    const server = await startEchoServer(true);
+    let writes = 0;
+    const counting: Transport = {
+      name: `counting ${transport.name}`,
+      async connect(options, handlers) {
+        const socket = await transport.connect(options, handlers);
+        return {
+          releasesWrites: socket.releasesWrites,
+          write(data: Uint8Array) {
+            writes++;
+            return socket.write(data);
+          },
+          close: () => socket.close(),
+        };
+      },
+    };
+    const echoed: Uint8Array[] = [];
+    let echoedBytes = 0;
+    const conn = await Connection.open(counting, {
+      hostname: "127.0.0.1",
+      port: server.port,
+      timeoutMs: 5000,
+    }, {
+      onData(chunk) {
+        echoed.push(chunk.slice());
+        echoedBytes += chunk.length;
+      },
+    });
+    try {
+      const frames = 40;
+      const frameOf = (i: number): Uint8Array => new Uint8Array(64).fill(i + 1);
+      conn.send(frameOf(0));
+      await conn.flush();
+      await Promise.all(
+        Array.from(
+          { length: frames - 1 },
+          (_, i) =>
+            new Promise<void>((resolve) =>
+              setTimeout(() => {
+                conn.send(frameOf(i + 1));
+                resolve();
+              }, 0)
+            ),
+        ),
+      );
+      await conn.flush(); // settles once every frame was handed to the socket: no frame is held
+      assert.ok(writes < frames, `${writes} writes for ${frames} frames`);
+      server.resume();
+      const deadline = Date.now() + 5000;
+      while (echoedBytes < frames * 64 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      assert.deepEqual(
+        concat(echoed),
+        concat(Array.from({ length: frames }, (_, i) => frameOf(i))),
+        "every frame arrived, in order",
+      );
+    } finally {
+      conn.close();
+      await conn.closed;
       await server.close();
     }
   });

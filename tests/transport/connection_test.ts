@@ -193,3 +193,84 @@ Deno.test("a socket write that throws closes the connection with that error", as
   c.socketClosed(undefined);
   assert.equal((await c.closed)?.message, "write exploded");
 });
+
+/** A connection made by `Connection.open` over `socket`, and the handlers that feed it reads. */
+async function openOver(socket: FakeSocket): Promise<Connection> {
+  const transport: Transport = {
+    name: "fake",
+    connect(_options, handlers) {
+      socket.handlers = handlers;
+      return Promise.resolve(socket);
+    },
+  };
+  return await Connection.open(transport, { hostname: "127.0.0.1", port: 1, timeoutMs: 1 }, {
+    onData: () => {},
+  });
+}
+
+/** Wait (at most `boundMs`, a generous bound against hangs) until `socket` saw `count` writes. */
+async function writesReach(socket: FakeSocket, count: number, boundMs = 5000): Promise<void> {
+  const deadline = Date.now() + boundMs;
+  while (socket.writes.length < count && Date.now() < deadline) await tick();
+}
+
+Deno.test("while an answer is owed, frames of later ticks wait for a macrotask and leave together", async () => {
+  const socket = new FakeSocket();
+  const conn = await openOver(socket);
+  // Idle (nothing written yet): written at the end of this tick, as before.
+  conn.send(frame(0));
+  await Promise.resolve();
+  assert.equal(socket.writes.length, 1, "an idle connection writes at the end of the tick");
+  // The peer owes an answer: frames queued in separate ticks are held for the next macrotask...
+  conn.send(frame(1));
+  await Promise.resolve();
+  await Promise.resolve();
+  conn.send(frame(2));
+  await Promise.resolve();
+  assert.equal(socket.writes.length, 1, "held while an answer is owed");
+  // ...and leave in one write, without waiting for the answer (no frame is held past a bound).
+  await writesReach(socket, 2);
+  assert.equal(socket.writes.length, 2);
+  assert.deepEqual(concat([socket.writes[1]]), concat([frame(1), frame(2)]));
+  // Bytes arrived: nothing is owed as far as the connection knows, the next frame goes at once.
+  socket.handlers!.onData(frame(9));
+  conn.send(frame(3));
+  await Promise.resolve();
+  assert.equal(socket.writes.length, 3, "written at the end of the tick after an answer");
+  assert.deepEqual(concat([socket.writes[2]]), concat([frame(3)]));
+  conn.close();
+  await conn.closed;
+});
+
+Deno.test("frames queued from separate macrotasks while an answer is owed need fewer writes", async () => {
+  const socket = new FakeSocket();
+  const conn = await openOver(socket);
+  conn.send(frame(0));
+  await writesReach(socket, 1);
+  // Like HTTP requests of a relay: each send runs in a macrotask of its own.
+  const sends = 20;
+  await Promise.all(
+    Array.from({ length: sends }, (_, i) =>
+      new Promise<void>((resolve) =>
+        setTimeout(() => {
+          conn.send(frame(i + 1));
+          resolve();
+        }, 0)
+      )),
+  );
+  let bytes = 0;
+  const deadline = Date.now() + 5000;
+  while (bytes < (sends + 1) * 8 && Date.now() < deadline) {
+    await tick();
+    bytes = socket.writes.reduce((n, w) => n + w.length, 0);
+  }
+  assert.equal(bytes, (sends + 1) * 8, "every frame was written");
+  assert.ok(socket.writes.length - 1 < sends, `${socket.writes.length - 1} writes for ${sends}`);
+  assert.deepEqual(
+    concat(socket.writes),
+    concat(Array.from({ length: sends + 1 }, (_, i) => frame(i))),
+    "in order",
+  );
+  conn.close();
+  await conn.closed;
+});
