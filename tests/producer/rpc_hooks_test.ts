@@ -286,48 +286,51 @@ function aclSignature(
   return hmac.digest("base64");
 }
 
-Deno.test("rpcHooks: an ACL 1.0 signing hook; the broker reads back a valid signature", async () => {
-  await withCluster(async (c) => {
-    const p = new Producer({
-      nameServer: c.namesrvAddr,
-      group: "hook_acl",
-      heartbeatIntervalMs: 20,
-      rpcHooks: aclHook("ak-test", "sk-secret", "token-1"),
-    });
-    await p.start();
-    let broker: string;
-    try {
-      const r = await p.send({ topic: TOPIC, body: "signed body ✓", keys: "k1", tags: "T" });
-      broker = r.queue.brokerName;
-      await p.sendBatch([{ topic: TOPIC, body: "b1" }, { topic: TOPIC, body: "b2" }], {
-        queue: r.queue,
+for (const serializeType of ["JSON", "ROCKETMQ"] as const) {
+  Deno.test(`rpcHooks: an ACL 1.0 signing hook; the broker reads back a valid signature (${serializeType})`, async () => {
+    await withCluster(async (c) => {
+      const p = new Producer({
+        nameServer: c.namesrvAddr,
+        group: "hook_acl",
+        heartbeatIntervalMs: 20,
+        serializeType,
+        rpcHooks: aclHook("ak-test", "sk-secret", "token-1"),
       });
-      await until(() => c.broker(broker).requestCount(RequestCode.HEART_BEAT) > 0, "heartbeat");
-    } finally {
-      await p.shutdown();
-    }
-    const received = [
-      c.broker(broker).lastRequest(RequestCode.SEND_MESSAGE_V2)!,
-      c.broker(broker).lastRequest(RequestCode.SEND_BATCH_MESSAGE)!,
-      c.broker(broker).lastRequest(RequestCode.HEART_BEAT)!,
-      c.broker(broker).lastRequest(RequestCode.UNREGISTER_CLIENT)!,
-      c.nameServer.lastRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC)!,
-    ];
-    for (const got of received) {
-      assert.equal(got.extFields.AccessKey, "ak-test", `code ${got.code}`);
-      assert.equal(got.extFields.SecurityToken, "token-1");
-      assert.equal(
-        got.extFields.Signature,
-        aclSignature(got.extFields, got.body, "sk-secret"),
-        `signature of code ${got.code}`,
-      );
-      assert.notEqual(got.extFields.Signature, aclSignature(got.extFields, got.body, "wrong"));
-    }
-    // The send's signature covers its header fields a…n and its body.
-    assert.equal(decoder.decode(received[0].body), "signed body ✓");
-    assert.equal(received[0].extFields.b, TOPIC);
+      await p.start();
+      let broker: string;
+      try {
+        const r = await p.send({ topic: TOPIC, body: "signed body ✓", keys: "k1", tags: "T" });
+        broker = r.queue.brokerName;
+        await p.sendBatch([{ topic: TOPIC, body: "b1" }, { topic: TOPIC, body: "b2" }], {
+          queue: r.queue,
+        });
+        await until(() => c.broker(broker).requestCount(RequestCode.HEART_BEAT) > 0, "heartbeat");
+      } finally {
+        await p.shutdown();
+      }
+      const received = [
+        c.broker(broker).lastRequest(RequestCode.SEND_MESSAGE_V2)!,
+        c.broker(broker).lastRequest(RequestCode.SEND_BATCH_MESSAGE)!,
+        c.broker(broker).lastRequest(RequestCode.HEART_BEAT)!,
+        c.broker(broker).lastRequest(RequestCode.UNREGISTER_CLIENT)!,
+        c.nameServer.lastRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC)!,
+      ];
+      for (const got of received) {
+        assert.equal(got.extFields.AccessKey, "ak-test", `code ${got.code}`);
+        assert.equal(got.extFields.SecurityToken, "token-1");
+        assert.equal(
+          got.extFields.Signature,
+          aclSignature(got.extFields, got.body, "sk-secret"),
+          `signature of code ${got.code}`,
+        );
+        assert.notEqual(got.extFields.Signature, aclSignature(got.extFields, got.body, "wrong"));
+      }
+      // The send's signature covers its header fields a…n and its body.
+      assert.equal(decoder.decode(received[0].body), "signed body ✓");
+      assert.equal(received[0].extFields.b, TOPIC);
+    });
   });
-});
+}
 
 Deno.test("rpcHooks: two producers on one client instance share the first one's hooks", async () => {
   await withCluster(async (c) => {
