@@ -88,6 +88,7 @@ export class HookedCall extends PendingRequest {
 export function fieldsOf(extFields: string | JsonFieldsWriter): Record<string, string> {
   let text: string;
   if (typeof extFields === "string") text = extFields;
+  else if (extFields.fields !== undefined) return extFields.fields();
   else {
     const bytes = new Uint8Array(extFields.byteLength);
     extFields.write(bytes, 0);
