@@ -9,7 +9,7 @@
  *   (read-only), its `extFields` as a fresh object in wire order — add, change or delete entries
  *   (string values only); what the object holds after the last `beforeRequest` is what is written —
  *   and its `body` as a copy (made on first read). Send requests carry `SEND_MESSAGE_V2`'s short
- *   names `a`…`n` (`../shared/PROTOCOL.md` §4.1), as on the wire.
+ *   names `a`…`n` (Java `SendMessageRequestHeaderV2`), as on the wire.
  * - {@link RpcResponse}: the answer's code, remark, `extFields` (a frozen copy) and `body` (a copy).
  *
  * Hooks run in registration order and synchronously (as in Java). A hook that throws (or returns
