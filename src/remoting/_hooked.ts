@@ -66,11 +66,11 @@ export class HookedCall extends PendingRequest {
 
   override onTokens(tokens: ScannedResponse, body: Uint8Array | undefined): void {
     const sink = this.#sink;
-    const response = tokens.toCommand(body);
-    if (!this.#after(response)) return;
+    const response = this.#hooks.hasAfter ? tokens.toCommand(body) : undefined;
+    if (response !== undefined && !this.#after(response)) return;
     // The scanned header is still valid: a sink that reads it in place keeps doing so.
     if (sink.onTokens !== undefined) sink.onTokens(tokens, body);
-    else sink.onResponse(response);
+    else sink.onResponse(response ?? tokens.toCommand(body));
   }
 
   onError(error: Error): void {

@@ -248,6 +248,11 @@ export class RpcHooks {
     return view;
   }
 
+  /** True when some hook has `afterResponse`. */
+  get hasAfter(): boolean {
+    return this.#after.length > 0;
+  }
+
   /**
    * Run the `afterResponse` hooks.
    *
