@@ -8,6 +8,7 @@
  */
 
 import type { RemotingCommand } from "./command.ts";
+import { SerializeType } from "./codes.ts";
 import type { JsonFieldsWriter } from "./json-request.ts";
 import { PendingRequest, type ResponseSink, type ScannedResponse } from "./pending-request.ts";
 import type { RpcHooks, RpcRequest } from "./rpc-hook.ts";
@@ -76,6 +77,30 @@ export class HookedCall extends PendingRequest {
   onError(error: Error): void {
     this.#sink.onError(error);
   }
+}
+
+/**
+ * A fast-path request (see `RemotingClient.invokeJsonTo`) as the command hooks see.
+ *
+ * @throws SyntaxError when the fields are not JSON
+ */
+export function jsonRequestOf(
+  code: number,
+  language: number,
+  version: number,
+  extFields: string | JsonFieldsWriter,
+  body: Uint8Array | undefined,
+): RemotingCommand {
+  return {
+    code,
+    language,
+    version,
+    opaque: 0,
+    flag: 0,
+    extFields: fieldsOf(extFields),
+    body,
+    serializeType: SerializeType.JSON,
+  };
 }
 
 /**

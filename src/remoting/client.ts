@@ -1,7 +1,8 @@
 /**
  * The remoting client: request/response over RocketMQ's remoting protocol, one lazily opened
  * connection per address, timeouts, aborts, and answers to broker-initiated requests
- * (Java `NettyRemotingAbstract`, `RemotingCommand` flag bits). Runtime-free: sockets come from a {@link Transport}.
+ * (Java `NettyRemotingAbstract`, `RemotingCommand` flag bits), and RPC hooks around every request
+ * (Java `RPCHook`, see `rpc-hook.ts`). Runtime-free: sockets come from a {@link Transport}.
  *
  * @module
  */
@@ -15,7 +16,7 @@ import {
 } from "../errors.ts";
 import { detectTransport } from "../transport/detect.ts";
 import type { Transport } from "../transport/types.ts";
-import { FrameFlag, LanguageCode, MQVersion, SerializeType } from "./codes.ts";
+import { FrameFlag, LanguageCode, MQVersion } from "./codes.ts";
 import type { RemotingCommand } from "./command.ts";
 import { encodeFrame, encodeJsonRequestFrame } from "./frame.ts";
 import { type JsonFieldsWriter, writeJsonFieldsFrame } from "./json-request.ts";
@@ -23,7 +24,7 @@ import { Channel, type ChannelHost, parseAddress, type RequestHandler } from "./
 import { expireEntry, nextOpaque, PromisedResponse, registerEntry, SinkCall } from "./_pending.ts";
 import { PendingRequest, type ResponseSink } from "./pending-request.ts";
 import { type RpcHook, RpcHooks } from "./rpc-hook.ts";
-import { fieldsOf, HookedCall } from "./_hooked.ts";
+import { HookedCall, jsonRequestOf } from "./_hooked.ts";
 
 export type { RequestHandler } from "./_channel.ts";
 export { PendingRequest, type ResponseSink } from "./pending-request.ts";
@@ -201,22 +202,12 @@ export class RemotingClient {
     }
     const hooks = this.rpcHooks;
     if (hooks !== undefined) {
-      let fields: Record<string, string>;
+      let request: RemotingCommand;
       try {
-        fields = fieldsOf(extFields);
+        request = jsonRequestOf(code, language, version, extFields, body);
       } catch (err) {
         return sink.onError(err instanceof Error ? err : new Error(String(err)));
       }
-      const request: RemotingCommand = {
-        code,
-        language,
-        version,
-        opaque: 0,
-        flag: 0,
-        extFields: fields,
-        body,
-        serializeType: SerializeType.JSON,
-      };
       return this.#invokeHooked(hooks, address, request, timeoutMs, signal, sink);
     }
     let channel: Channel;
