@@ -97,3 +97,4 @@ export type {
 export { consoleSink, createLogger, silentLogger } from "./src/log/logger.ts";
 export type { LogEntry, Logger, LoggerOptions, LogLevel, LogSink } from "./src/log/logger.ts";
 export { hashQueueIndex, selectMessageQueueByHash } from "./src/route/select-by-hash.ts";
+export type { RpcHook, RpcRequest, RpcResponse } from "./src/remoting/rpc-hook.ts";

@@ -7,7 +7,8 @@
  * enough (no second process, no syscalls) to compare small changes to the send path.
  *
  * Flags: `--messages N` (default 300000), `--concurrency 1,8,64`, `--repeat R` (default 5,
- * median by CPU).
+ * median by CPU), `--rpc-hooks N` (default 0: N trivial `rpcHooks`, each with an empty
+ * `beforeRequest` and `afterResponse`, to price the hooks per send).
  *
  * ```sh
  * npx -y node@22 bench/js_cost.ts
@@ -214,13 +215,14 @@ const loopback: Transport = {
 
 function parseArgs(
   argv: readonly string[],
-): { messages: number; concurrency: number[]; repeat: number } {
-  const o = { messages: 300_000, concurrency: [1, 8, 64], repeat: 5 };
+): { messages: number; concurrency: number[]; repeat: number; rpcHooks: number } {
+  const o = { messages: 300_000, concurrency: [1, 8, 64], repeat: 5, rpcHooks: 0 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === "--messages") o.messages = Number(value);
     else if (flag === "--concurrency") o.concurrency = value.split(",").map(Number);
     else if (flag === "--repeat") o.repeat = Number(value);
+    else if (flag === "--rpc-hooks") o.rpcHooks = Number(value);
     else throw new Error(`unknown flag ${flag}`);
   }
   return o;
@@ -228,7 +230,16 @@ function parseArgs(
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const producer = new Producer({ group: "bench_js", nameServer: NAMESRV, transport: loopback });
+  const rpcHooks = Array.from({ length: o.rpcHooks }, () => ({
+    beforeRequest(): void {},
+    afterResponse(): void {},
+  }));
+  const producer = new Producer({
+    group: "bench_js",
+    nameServer: NAMESRV,
+    transport: loopback,
+    ...(rpcHooks.length > 0 ? { rpcHooks } : {}),
+  });
   const body = new Uint8Array(1024).fill(0x61);
   await producer.start();
   const run = async (n: number, c: number): Promise<number> => {
@@ -244,7 +255,9 @@ async function main(): Promise<void> {
     return (cpu.user + cpu.system) / n;
   };
   try {
-    console.log(`# js_cost: ${o.messages} sends of 1 KiB over an in-process transport`);
+    console.log(
+      `# js_cost: ${o.messages} sends of 1 KiB over an in-process transport, ${o.rpcHooks} rpc hooks`,
+    );
     console.log("C\tCPU µs/send (median)\tall");
     for (const c of o.concurrency) {
       await run(Math.min(o.messages, 50_000), c); // warm-up

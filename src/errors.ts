@@ -21,7 +21,8 @@ export type RocketMQErrorCode =
   | "ABORTED"
   | "CLIENT"
   | "WORKER"
-  | "SELECTOR";
+  | "SELECTOR"
+  | "RPC_HOOK";
 
 /** Options shared by every {@link RocketMQError} constructor. */
 export interface RocketMQErrorOptions {
@@ -302,5 +303,50 @@ export class SelectorError extends RocketMQError {
     const text = cause instanceof Error ? cause.message : String(cause);
     super("SELECTOR", `the queue selector ${selector} threw: ${text}`, false, { cause });
     this.selector = selector;
+  }
+}
+
+/**
+ * An RPC hook (`ProducerOptions.rpcHooks`) threw, returned a promise, or left a non-string ext
+ * field. Thrown before the request: nothing was written. Thrown after the response: the caller
+ * gets this instead of the response. The hook's error is the `cause`. Never retried.
+ */
+export class RpcHookError extends RocketMQError {
+  /** The hook's `name`, or `rpcHooks[<index>]`. */
+  readonly hook: string;
+  /** Which method failed. */
+  readonly phase: "beforeRequest" | "afterResponse";
+  /** The request's address. */
+  readonly address: string;
+  /** The request's code. */
+  readonly requestCode: number;
+
+  /**
+   * Create the error.
+   *
+   * @param hook the hook's name
+   * @param phase `beforeRequest` or `afterResponse`
+   * @param address the request's address
+   * @param requestCode the request's code
+   * @param cause what the hook threw
+   */
+  constructor(
+    hook: string,
+    phase: "beforeRequest" | "afterResponse",
+    address: string,
+    requestCode: number,
+    cause: unknown,
+  ) {
+    const text = cause instanceof Error ? cause.message : String(cause);
+    super(
+      "RPC_HOOK",
+      `rpc hook ${hook} failed in ${phase} (request code ${requestCode} to ${address}): ${text}`,
+      false,
+      { cause },
+    );
+    this.hook = hook;
+    this.phase = phase;
+    this.address = address;
+    this.requestCode = requestCode;
   }
 }

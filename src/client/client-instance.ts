@@ -16,6 +16,7 @@ import type { ProducerInner, RemotingLike } from "./types.ts";
 import type { ClientEventMap } from "./events.ts";
 import { logClientEvent } from "./event-log.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
+import type { RpcHooks } from "../remoting/rpc-hook.ts";
 import { PeriodicTask } from "./timers.ts";
 import { cleanOfflineBrokers, fetchTopicRoute, installTopicRoute } from "./route-refresh.ts";
 import {
@@ -61,6 +62,8 @@ export interface ClientInstanceConfig {
   instanceIndex?: number;
   /** Where the instance logs (the creating producer's logger); default `createLogger()`. */
   logger?: Logger;
+  /** The RPC hooks its remoting client runs (the creating producer's), if any. */
+  rpcHooks?: RpcHooks;
 }
 
 /** Lifecycle of a client instance. */
@@ -110,6 +113,8 @@ export class ClientInstance {
   heartbeatRounds = 0;
   /** Where this instance logs (namespace `<root>.client`). */
   readonly logger: Logger;
+  /** The RPC hooks of every request of this instance (those of the producer that created it). */
+  readonly rpcHooks: RpcHooks | undefined;
 
   #state: ClientInstanceState = "CREATE_JUST";
   #starting: Promise<void> | undefined;
@@ -131,6 +136,7 @@ export class ClientInstance {
     this.clientIP = config.clientIP;
     this.codec = config.codec;
     this.remoting = config.remoting;
+    this.rpcHooks = config.rpcHooks;
     this.serializeType = config.serializeType;
     this.uniqIds = new UniqIdGenerator({ ip: ipv4Bytes(config.clientIP), pid: config.pid });
     this.nameServers = new NameServerList(

@@ -12,6 +12,7 @@ import { ClientInstance } from "./client-instance.ts";
 import type { RemotingLike } from "./types.ts";
 import { processId } from "./_host.ts";
 import type { Logger } from "../log/logger.ts";
+import type { RpcHooks } from "../remoting/rpc-hook.ts";
 
 const instances = new Map<string, ClientInstance>();
 let instanceIndex = 0;
@@ -40,12 +41,17 @@ export interface ClientInstanceOptions {
   transport: Transport | undefined;
   /** Where a new instance logs. */
   logger?: Logger;
+  /**
+   * RPC hooks of a new instance's remoting client. An existing instance keeps the hooks it was
+   * created with (Java `MQClientManager` keeps the first producer's `RPCHook`).
+   */
+  rpcHooks?: RpcHooks;
 }
 
 /** Factories the manager uses; tests replace them to run without sockets. */
 export interface ClientInstanceFactories {
-  /** Create the remoting client. */
-  remoting?: (transport: Transport | undefined) => RemotingLike;
+  /** Create the remoting client (with the instance's RPC hooks, if any). */
+  remoting?: (transport: Transport | undefined, rpcHooks?: RpcHooks) => RemotingLike;
   /** Create the default codec. */
   codec?: () => MessageCodec;
 }
@@ -85,12 +91,13 @@ export function getOrCreateClientInstance(
       pollNameServerIntervalMs: options.pollNameServerIntervalMs,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       serializeType: options.serializeType,
-      remoting: factories.remoting?.(options.transport) ??
-        new RemotingClient({ transport: options.transport }),
+      remoting: factories.remoting?.(options.transport, options.rpcHooks) ??
+        new RemotingClient({ transport: options.transport, rpcHooks: options.rpcHooks }),
       codec: factories.codec?.() ?? createDefaultCodec(),
       pid: processId(),
       instanceIndex: instanceIndex++,
       logger: options.logger,
+      rpcHooks: options.rpcHooks,
     });
     instances.set(clientId, instance);
   }

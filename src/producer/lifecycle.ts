@@ -26,6 +26,7 @@ import {
 import type { ProducerEvents } from "./events.ts";
 import type { ProducerEventMap } from "./event-map.ts";
 import type { HookList } from "./hooks.ts";
+import type { RpcHooks } from "../remoting/rpc-hook.ts";
 import type { PublishTable } from "./send/route.ts";
 import type { SendTracker } from "./send/inflight.ts";
 import type { TraceDispatcher } from "./types.ts";
@@ -132,8 +133,24 @@ export function joinClientInstance(
     serializeType: o.serializeType,
     transport: o.transport,
     logger: o.logger,
+    rpcHooks: o.rpcHooks,
   }, factories);
-  return instance.registerProducer(group, inner) ? instance : undefined;
+  if (!instance.registerProducer(group, inner)) return undefined;
+  if (!sameHooks(instance.rpcHooks, o.rpcHooks)) {
+    // Java keeps the first producer's RPCHook silently; say so instead.
+    o.logger.child("producer").warn(
+      "rpcHooks not used: the shared client instance keeps the hooks of the producer that created it",
+      { group, clientId: instance.clientId },
+    );
+  }
+  return instance;
+}
+
+/** True when a producer's hooks are the instance's (the same hook objects, in the same order). */
+function sameHooks(a: RpcHooks | undefined, b: RpcHooks | undefined): boolean {
+  if (b === undefined || a === b) return true;
+  if (a === undefined || a.hooks.length !== b.hooks.length) return false;
+  return a.hooks.every((h, i) => h === b.hooks[i]);
 }
 
 /**

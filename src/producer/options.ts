@@ -9,6 +9,7 @@ import { ValidationError } from "../errors.ts";
 import type { MessageCodec } from "../client/_codec.ts";
 import type { Transport } from "../transport/types.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
+import { RpcHooks } from "../remoting/rpc-hook.ts";
 import type { ProducerHooks, ProducerOptions, TraceDispatcher } from "./types.ts";
 
 /** Java `MixAll.CLIENT_INNER_PRODUCER_GROUP`. */
@@ -70,6 +71,8 @@ export interface ResolvedProducerOptions {
   serializeType: 0 | 1;
   /** Caller-owned codec. */
   codec: MessageCodec | undefined;
+  /** RPC hooks, validated (undefined when none). */
+  rpcHooks: RpcHooks | undefined;
   /** Hooks (validated by the producer's hook list). */
   hooks: ProducerHooks | ProducerHooks[] | undefined;
   /** Trace dispatcher. */
@@ -256,6 +259,7 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
     serializeType: serializeType === "JSON" ? 0 : 1,
     codec,
     hooks: options.hooks,
+    rpcHooks: RpcHooks.from(options.rpcHooks, "options.rpcHooks"),
     traceDispatcher: td,
     shutdownTimeoutMs: int(options, "shutdownTimeoutMs", 3000, 0),
     logger,

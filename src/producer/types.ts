@@ -9,6 +9,7 @@ import type { MessageQueue } from "../route/message-queue.ts";
 import type { Transport } from "../transport/types.ts";
 import type { MessageCodec } from "../client/_codec.ts";
 import type { Logger } from "../log/logger.ts";
+import type { RpcHook } from "../remoting/rpc-hook.ts";
 
 export type { MessageQueue };
 
@@ -224,6 +225,14 @@ export interface ProducerOptions {
   codec?: MessageCodec;
   /** Send hooks: one object or a list, run in order (Java hook lists). */
   hooks?: ProducerHooks | ProducerHooks[];
+  /**
+   * RPC hooks (Java `RPCHook`): one hook or a list, run in order around every request and
+   * response of the producer's client instance — route lookups, heartbeats, unregisters, sends of
+   * every mode — e.g. to sign requests. Producers sharing a client instance (same clientId) share
+   * the hooks of the one that created it; a later producer's different hooks are not used (a
+   * warning is logged). See `RpcHook`.
+   */
+  rpcHooks?: RpcHook | readonly RpcHook[];
   /** Message-trace dispatcher. */
   traceDispatcher?: TraceDispatcher;
   /** How long `shutdown()` waits for in-flight sends; default 3000. */

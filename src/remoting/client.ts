@@ -1,7 +1,8 @@
 /**
  * The remoting client: request/response over RocketMQ's remoting protocol, one lazily opened
  * connection per address, timeouts, aborts, and answers to broker-initiated requests
- * (Java `NettyRemotingAbstract`, `RemotingCommand` flag bits). Runtime-free: sockets come from a {@link Transport}.
+ * (Java `NettyRemotingAbstract`, `RemotingCommand` flag bits), and RPC hooks around every request
+ * (Java `RPCHook`, see `rpc-hook.ts`). Runtime-free: sockets come from a {@link Transport}.
  *
  * @module
  */
@@ -22,6 +23,8 @@ import { type JsonFieldsWriter, writeJsonFieldsFrame } from "./json-request.ts";
 import { Channel, type ChannelHost, parseAddress, type RequestHandler } from "./_channel.ts";
 import { expireEntry, nextOpaque, PromisedResponse, registerEntry, SinkCall } from "./_pending.ts";
 import { PendingRequest, type ResponseSink } from "./pending-request.ts";
+import { type RpcHook, RpcHooks } from "./rpc-hook.ts";
+import { HookedCall, jsonRequestOf } from "./_hooked.ts";
 
 export type { RequestHandler } from "./_channel.ts";
 export { PendingRequest, type ResponseSink } from "./pending-request.ts";
@@ -36,6 +39,11 @@ export interface RemotingClientOptions {
   language?: number;
   /** `version` of responses the client makes up itself; default 401 (V4_9_4). */
   version?: number;
+  /**
+   * Hooks run around every request and response of this client, in order (see `rpc-hook.ts`).
+   * Fixed for the client's life.
+   */
+  rpcHooks?: RpcHook | readonly RpcHook[] | RpcHooks;
 }
 
 const RESPONSE_OR_ONEWAY = FrameFlag.RESPONSE | FrameFlag.ONEWAY;
@@ -63,13 +71,18 @@ export class RemotingClient {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
   #sweepTask = (): void => this.#sweep();
+  /** The client's RPC hooks; undefined when none (a request then pays this one check). */
+  readonly rpcHooks: RpcHooks | undefined;
 
   /**
    * Create a client. Nothing is opened until the first request.
    *
-   * @param options transport, connect timeout, language and version of made-up responses
+   * @param options transport, connect timeout, language and version of made-up responses, hooks
+   * @throws ValidationError naming `rpcHooks` when a hook is not an object of functions
    */
   constructor(options?: RemotingClientOptions) {
+    const hooks = options?.rpcHooks;
+    this.rpcHooks = hooks instanceof RpcHooks ? hooks : RpcHooks.from(hooks);
     this.#transport = options?.transport;
     this.#connectTimeoutMs = options?.connectTimeoutMs ?? 3000;
     const channels = this.#channels;
@@ -124,6 +137,12 @@ export class RemotingClient {
           cause: signal.reason,
         }),
       );
+    }
+    const hooks = this.rpcHooks;
+    if (hooks !== undefined) {
+      const awaited = new PromisedResponse();
+      this.#invokeHooked(hooks, address, request, timeoutMs, signal, awaited);
+      return awaited.promise;
     }
     let channel: Channel;
     let frame: Uint8Array;
@@ -181,6 +200,16 @@ export class RemotingClient {
     if (entry.table !== undefined) {
       return sink.onError(new ValidationError("sink", "a pending entry serves one request"));
     }
+    const hooks = this.rpcHooks;
+    if (hooks !== undefined) {
+      let request: RemotingCommand;
+      try {
+        request = jsonRequestOf(code, language, version, extFields, body);
+      } catch (err) {
+        return sink.onError(err instanceof Error ? err : new Error(String(err)));
+      }
+      return this.#invokeHooked(hooks, address, request, timeoutMs, signal, sink);
+    }
     let channel: Channel;
     let frame: Uint8Array;
     let start = 0;
@@ -219,6 +248,40 @@ export class RemotingClient {
     channel.sendRange(frame, start, end);
   }
 
+  /**
+   * A request of a client with hooks: the before-hooks (a throw reaches the sink, nothing is
+   * written), the frame, and a {@link HookedCall} that runs the after-hooks before the sink.
+   */
+  #invokeHooked(
+    hooks: RpcHooks,
+    address: string,
+    request: RemotingCommand,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    sink: ResponseSink,
+  ): void {
+    let channel: Channel;
+    let frame: Uint8Array;
+    let entry: HookedCall;
+    let opaque = nextOpaque();
+    try {
+      const view = hooks.before(address, request, request.flag & ~RESPONSE_OR_ONEWAY);
+      entry = new HookedCall(hooks, view, sink);
+      channel = this.#channel(address);
+      while (channel.pending.has(opaque)) opaque = nextOpaque();
+      request.opaque = opaque;
+      request.flag &= ~RESPONSE_OR_ONEWAY;
+      frame = encodeFrame(request, channel.frameOptions);
+    } catch (err) {
+      return sink.onError(err instanceof Error ? err : new Error(String(err)));
+    }
+    const deadline = deadlineIn(timeoutMs);
+    registerEntry(entry, channel, opaque, request.code, timeoutMs, deadline, signal);
+    entry.shadow();
+    if (deadline < this.#timerAt) this.#arm(deadline);
+    channel.send(frame);
+  }
+
   /** Register the pending entry, arm the timer and queue the frame. */
   #await(
     channel: Channel,
@@ -247,6 +310,12 @@ export class RemotingClient {
    */
   async invokeOneway(address: string, request: RemotingCommand, timeoutMs: number): Promise<void> {
     if (this.#closed) throw new StateError("closed", `invokeOneway to ${address}`);
+    // One-way requests have no response: only the before-hooks run (as in Java).
+    this.rpcHooks?.before(
+      address,
+      request,
+      (request.flag & ~FrameFlag.RESPONSE) | FrameFlag.ONEWAY,
+    );
     request.opaque = nextOpaque();
     request.flag = (request.flag & ~FrameFlag.RESPONSE) | FrameFlag.ONEWAY;
     const channel = this.#channel(address);

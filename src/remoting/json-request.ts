@@ -19,6 +19,11 @@ export interface JsonFieldsWriter {
   readonly byteLength: number;
   /** Write exactly {@link byteLength} bytes at `buf[at]`. */
   write(buf: Uint8Array, at: number): void;
+  /**
+   * Optional: the same fields as an object (what RPC hooks see); without it a hooked client
+   * parses the written bytes back.
+   */
+  fields?(): Record<string, string>;
 }
 
 /** Decimal digits of an integer (a leading `-` counted). */

@@ -11,7 +11,7 @@ import { ValidationError } from "../errors.ts";
 import type { RemotingCommand } from "../remoting/command.ts";
 import { LanguageCode, MQVersion, PermName } from "../remoting/codes.ts";
 import { type NameServerHandle, ORDER_TOPIC_CONFIG } from "./name-server.ts";
-import { FrameServer, FrameServerHandle } from "./server.ts";
+import { FrameServer, FrameServerHandle, type ReceivedRequest } from "./server.ts";
 import {
   pushReply,
   type PushResult,
@@ -127,6 +127,8 @@ export interface BrokerHandle {
   requestCount(code: number): number;
   /** All request counts by code. */
   requestCounts(): Map<number, number>;
+  /** The last request received with this code: header fields and body as decoded (copies). */
+  lastRequest(code: number): ReceivedRequest | undefined;
   /** Add `ms` of latency before every response. */
   setLatency(ms: number): void;
   /** Answer the next `n` sends with `code` (10/11/12 still store the message, like a real broker). */

@@ -49,3 +49,4 @@ export type {
   RegisteredTopic,
 } from "./name-server.ts";
 export type { RouteBrokerData, RouteData, RouteQueueData } from "./route-json.ts";
+export type { ReceivedRequest } from "./server.ts";

@@ -19,7 +19,7 @@ import {
   serializeRoute,
   serializeTopicList,
 } from "./route-json.ts";
-import { FrameServer, FrameServerHandle } from "./server.ts";
+import { FrameServer, FrameServerHandle, type ReceivedRequest } from "./server.ts";
 
 const encoder = new TextEncoder();
 
@@ -104,6 +104,8 @@ export interface NameServerHandle {
   route(topic: string): RouteData | undefined;
   /** How many requests with this code were received (answered or not). */
   requestCount(code: number): number;
+  /** The last request received with this code: header fields and body as decoded (copies). */
+  lastRequest(code: number): ReceivedRequest | undefined;
   /** Close every client connection. */
   dropConnections(): void;
   /** Stop listening and close connections; the registered routes are kept. */

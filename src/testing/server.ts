@@ -110,6 +110,8 @@ export class FrameServer {
   blackholed = false;
   /** Requests received by code (including blackholed and one-way ones). */
   readonly counts: Map<number, number> = new Map();
+  /** The last request received with each code, as decoded (see `FrameServerHandle.lastRequest`). */
+  readonly lastRequests: Map<number, RemotingCommand> = new Map();
   /** Called with responses that peers send to server-initiated requests. */
   onResponse: ((response: RemotingCommand, connection: ServerConnection) => void) | undefined;
   /** Called once per connection when it closes (for any reason). */
@@ -232,6 +234,7 @@ export class FrameServer {
       return;
     }
     this.counts.set(cmd.code, (this.counts.get(cmd.code) ?? 0) + 1);
+    this.lastRequests.set(cmd.code, cmd);
     if (this.blackholed) return;
     const response = this.#handler(cmd, conn);
     if (response instanceof Promise) {
@@ -289,4 +292,42 @@ export abstract class FrameServerHandle {
   blackhole(on: boolean): void {
     this.server.blackholed = on;
   }
+  /**
+   * The last request received with `code` (answered or not), as the server decoded it: header
+   * fields in wire order (a copy) and body (a copy), e.g. to check what RPC hooks added.
+   */
+  lastRequest(code: number): ReceivedRequest | undefined {
+    const cmd = this.server.lastRequests.get(code);
+    if (cmd === undefined) return undefined;
+    return {
+      code: cmd.code,
+      language: cmd.language,
+      version: cmd.version,
+      flag: cmd.flag,
+      remark: cmd.remark,
+      serializeType: cmd.serializeType,
+      extFields: { ...cmd.extFields },
+      body: cmd.body?.slice(),
+    };
+  }
+}
+
+/** A request as an embedded server received it (see {@link FrameServerHandle.lastRequest}). */
+export interface ReceivedRequest {
+  /** Request code. */
+  code: number;
+  /** Language code. */
+  language: number;
+  /** Version. */
+  version: number;
+  /** Flag bits (one-way bit included). */
+  flag: number;
+  /** Remark, if any. */
+  remark: string | undefined;
+  /** Header encoding (0 JSON, 1 ROCKETMQ). */
+  serializeType: number;
+  /** Header fields in wire order (empty when the request had none). */
+  extFields: Record<string, string>;
+  /** Body, if any. */
+  body: Uint8Array | undefined;
 }

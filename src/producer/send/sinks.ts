@@ -24,6 +24,7 @@ import type { SendMessageContext, SendResult } from "../types.ts";
 import {
   type HeaderParts,
   type HeaderValues,
+  sendHeaderFields,
   sendHeaderLength,
   writeSendHeader,
 } from "./header.ts";
@@ -70,6 +71,11 @@ export abstract class AttemptTarget extends PendingRequest
   /** Write the header's JSON at `buf[at]` (the remoting client calls it while framing). */
   write(buf: Uint8Array, at: number): void {
     writeSendHeader(this.headerParts, this, buf, at);
+  }
+
+  /** The header as an object, byte-for-byte what {@link write} writes (for RPC hooks). */
+  fields(): Record<string, string> {
+    return sendHeaderFields(this.headerParts, this);
   }
 
   /** The answer of `address` as a decoded command. Never throws. */
