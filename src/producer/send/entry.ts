@@ -11,7 +11,7 @@
  * @module
  */
 
-import { AbortedError, ValidationError } from "../../errors.ts";
+import { AbortedError } from "../../errors.ts";
 import type { MessageCodec } from "../../client/_codec.ts";
 import type { ClientInstance } from "../../client/client-instance.ts";
 import type { TopicPublishInfo } from "../../route/publish-info.ts";
@@ -41,6 +41,7 @@ import { withoutNamespace } from "../../client/namespace.ts";
 import type { HookList } from "../hooks.ts";
 import type { AttemptEnv } from "./attempt.ts";
 import { HeaderParts } from "./header.ts";
+import { budgetOf, checkSendOptions } from "./send-options.ts";
 
 type R = SendResult | undefined;
 
@@ -58,20 +59,6 @@ export interface SendEntryHost {
   readonly publishInfo: PublishTable;
   /** The client instance while the producer runs; throws StateError otherwise. */
   running(): ClientInstance;
-}
-
-/**
- * The send budget: `options.timeoutMs`, or the producer's default.
- *
- * @throws ValidationError naming `timeoutMs`
- */
-function budgetOf(options: SendOptions | undefined, defaultMs: number): number {
-  const t = options?.timeoutMs;
-  if (t === undefined) return defaultMs;
-  if (typeof t !== "number" || !Number.isFinite(t) || t <= 0) {
-    throw new ValidationError("timeoutMs", "must be a positive number of milliseconds");
-  }
-  return t;
 }
 
 /**
@@ -211,6 +198,7 @@ export class SendEntry {
   ): Promise<R> {
     const host = this.#host;
     try {
+      if (options !== undefined) checkSendOptions(options);
       const timeoutMs = budgetOf(options, host.options.sendTimeoutMs);
       const signal = host.tracker.signal(options?.signal);
       if (signal.aborted) throw new AbortedError("send aborted", { cause: signal.reason });
