@@ -42,6 +42,7 @@ import type { HookList } from "../hooks.ts";
 import type { AttemptEnv } from "./attempt.ts";
 import { HeaderParts } from "./header.ts";
 import { budgetOf, checkSendOptions } from "./send-options.ts";
+import type { SendBound } from "./bounded.ts";
 
 type R = SendResult | undefined;
 
@@ -98,14 +99,19 @@ export function openSendEntry(
 }
 
 /**
- * Java `tryToFindTopicPublishInfo` for a running producer.
+ * Java `tryToFindTopicPublishInfo` for a running producer, within the send's `bound` if given.
  *
- * @throws StateError when the producer stopped; RouteNotFoundError
+ * @throws StateError when the producer stopped; RouteNotFoundError; TimeoutError / AbortedError
+ *   when the send's budget or signal ends the wait
  */
-function findPublishInfo(host: SendEntryHost, topic: string): Promise<TopicPublishInfo> {
+function findPublishInfo(
+  host: SendEntryHost,
+  topic: string,
+  bound?: SendBound,
+): Promise<TopicPublishInfo> {
   const o = host.options;
   const instance = host.running();
-  return host.publishInfo.find(instance, topic, o.createTopicKey, o.defaultTopicQueueNums);
+  return host.publishInfo.find(instance, topic, o.createTopicKey, o.defaultTopicQueueNums, bound);
 }
 
 /** The sends of one running producer. */
@@ -233,8 +239,10 @@ export class SendEntry {
       if (this.#needsCompression(p)) {
         await compressIfNeeded(p, this.#codec, o.compressOver, o.compressLevel);
       }
+      const bound = { deadline: begin + timeoutMs, timeoutMs, signal };
       const info = options?.queue === undefined
-        ? this.#host.publishInfo.cached(p.topic) ?? await findPublishInfo(this.#host, p.topic)
+        ? this.#host.publishInfo.cached(p.topic) ??
+          await findPublishInfo(this.#host, p.topic, bound)
         : undefined;
       job = this.#job(p, mode, options, begin, timeoutMs, signal, info);
     } catch (e) {
