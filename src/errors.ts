@@ -21,7 +21,8 @@ export type RocketMQErrorCode =
   | "ABORTED"
   | "CLIENT"
   | "WORKER"
-  | "SELECTOR";
+  | "SELECTOR"
+  | "SATURATED";
 
 /** Options shared by every {@link RocketMQError} constructor. */
 export interface RocketMQErrorOptions {
@@ -302,5 +303,30 @@ export class SelectorError extends RocketMQError {
     const text = cause instanceof Error ? cause.message : String(cause);
     super("SELECTOR", `the queue selector ${selector} threw: ${text}`, false, { cause });
     this.selector = selector;
+  }
+}
+
+/**
+ * The producer has as many sends in flight as its bounds allow (`maxInFlight` sends or
+ * `maxInFlightBytes` of bodies) and `whenSaturated: "fail"` asked not to wait for room.
+ * Retriable: try again once sends have settled (the "producer.drained" event says when).
+ */
+export class SaturatedError extends RocketMQError {
+  /** The bound that is reached: `"maxInFlight"` or `"maxInFlightBytes"`. */
+  readonly bound: "maxInFlight" | "maxInFlightBytes";
+  /** Its value. */
+  readonly limit: number;
+
+  /**
+   * Create the error.
+   *
+   * @param bound the option whose bound is reached
+   * @param limit its value
+   */
+  constructor(bound: "maxInFlight" | "maxInFlightBytes", limit: number) {
+    const what = bound === "maxInFlight" ? `${limit} sends` : `${limit} bytes`;
+    super("SATURATED", `the producer is saturated: ${bound} (${what}) in flight`, true);
+    this.bound = bound;
+    this.limit = limit;
   }
 }

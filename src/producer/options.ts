@@ -78,7 +78,18 @@ export interface ResolvedProducerOptions {
   shutdownTimeoutMs: number;
   /** Where the producer logs. */
   logger: Logger;
+  /** Most sends in flight. */
+  maxInFlight: number;
+  /** Most body bytes in flight. */
+  maxInFlightBytes: number;
+  /** Past a bound: wait for room or fail at once. */
+  whenSaturated: "wait" | "fail";
 }
+
+/** Default `maxInFlight` (see README, "Back-pressure", for the measurement behind it). */
+export const DEFAULT_MAX_IN_FLIGHT = 8192;
+/** Default `maxInFlightBytes`: 64 MiB. */
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
 
 const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^\s:;\[\]]+):(\d{1,5})$/;
 
@@ -151,6 +162,9 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   "traceDispatcher",
   "shutdownTimeoutMs",
   "logger",
+  "maxInFlight",
+  "maxInFlightBytes",
+  "whenSaturated",
 ]);
 
 /** Edit distance (insert, delete, substitute), for "did you mean" on a misspelt option. */
@@ -318,6 +332,10 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
   ) {
     throw new ValidationError("options.codec", "must implement MessageCodec");
   }
+  const whenSaturated = options.whenSaturated ?? "wait";
+  if (whenSaturated !== "wait" && whenSaturated !== "fail") {
+    throw new ValidationError("options.whenSaturated", 'must be "wait" or "fail"');
+  }
   const logger = options.logger ?? createLogger();
   if (
     logger === null || typeof logger !== "object" ||
@@ -364,5 +382,8 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
     traceDispatcher: td,
     shutdownTimeoutMs: int(options, "shutdownTimeoutMs", 3000, 0, MAX_TIMER_MS),
     logger,
+    maxInFlight: int(options, "maxInFlight", DEFAULT_MAX_IN_FLIGHT, 1),
+    maxInFlightBytes: int(options, "maxInFlightBytes", DEFAULT_MAX_IN_FLIGHT_BYTES, 1),
+    whenSaturated,
   };
 }

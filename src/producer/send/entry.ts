@@ -189,10 +189,16 @@ export class SendEntry {
     );
   }
 
-  /** The send that failed before it had a job: its end, in a reaction as a job's would be. */
-  #failed(error: unknown, mode: CommunicationMode): Promise<never> {
+  /**
+   * The send that failed before it had a job: its end, in a reaction as a job's would be.
+   * `admitted` is the body bytes of room it holds, negative when it holds none.
+   */
+  #failed(error: unknown, mode: CommunicationMode, admitted = -1): Promise<never> {
     const { events, tracker } = this.#host;
-    return Promise.reject(error).then(undefined, (e) => trackFailure(events, tracker, mode, e));
+    return Promise.reject(error).then(
+      undefined,
+      (e) => trackFailure(events, tracker, mode, e, admitted),
+    );
   }
 
   #send(
@@ -203,6 +209,7 @@ export class SendEntry {
     startsAtBegin: boolean,
   ): Promise<R> {
     const host = this.#host;
+    let admitted = -1;
     try {
       if (options !== undefined) checkSendOptions(options);
       const timeoutMs = budgetOf(options, host.options.sendTimeoutMs);
@@ -210,14 +217,57 @@ export class SendEntry {
       if (signal.aborted) throw new AbortedError("send aborted", { cause: signal.reason });
       const explicit = options?.queue;
       if (explicit !== undefined) checkExplicitQueue(explicit, p.message.topic);
-      const info = explicit === undefined ? host.publishInfo.cached(p.topic) : undefined;
-      if ((explicit === undefined && info === undefined) || this.#needsCompression(p)) {
-        return this.#sendSlow(p, mode, options, begin, timeoutMs, signal);
+      const bytes = p.body.length;
+      if (!host.tracker.admit(bytes)) {
+        return this.#sendWhenRoom(p, mode, options, begin, timeoutMs, signal);
       }
-      return this.#job(p, mode, options, begin, timeoutMs, signal, info).start(startsAtBegin);
+      admitted = bytes;
+      return this.#sendAdmitted(p, mode, options, begin, timeoutMs, signal, startsAtBegin);
     } catch (e) {
-      return this.#failed(e, mode);
+      return this.#failed(e, mode, admitted);
     }
+  }
+
+  /** Past a bound of sends in flight: wait for room within the send's budget and signal. */
+  async #sendWhenRoom(
+    p: PreparedMessage,
+    mode: CommunicationMode,
+    options: SendOptions | undefined,
+    begin: number,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<R> {
+    const bytes = p.body.length;
+    try {
+      await this.#host.tracker.room.wait(bytes, { deadline: begin + timeoutMs, timeoutMs, signal });
+    } catch (e) {
+      return await this.#failed(e, mode);
+    }
+    let run: Promise<R>;
+    try {
+      run = this.#sendAdmitted(p, mode, options, begin, timeoutMs, signal, false);
+    } catch (e) {
+      return await this.#failed(e, mode, bytes);
+    }
+    return await run; // the job (or the slow path) books the end itself
+  }
+
+  /** An admitted send: the fast path, or the slow one; throws only before either began. */
+  #sendAdmitted(
+    p: PreparedMessage,
+    mode: CommunicationMode,
+    options: SendOptions | undefined,
+    begin: number,
+    timeoutMs: number,
+    signal: AbortSignal,
+    startsAtBegin: boolean,
+  ): Promise<R> {
+    const explicit = options?.queue;
+    const info = explicit === undefined ? this.#host.publishInfo.cached(p.topic) : undefined;
+    if ((explicit === undefined && info === undefined) || this.#needsCompression(p)) {
+      return this.#sendSlow(p, mode, options, begin, timeoutMs, signal);
+    }
+    return this.#job(p, mode, options, begin, timeoutMs, signal, info).start(startsAtBegin);
   }
 
   #needsCompression(p: PreparedMessage): boolean {
@@ -246,7 +296,7 @@ export class SendEntry {
         : undefined;
       job = this.#job(p, mode, options, begin, timeoutMs, signal, info);
     } catch (e) {
-      return await this.#failed(e, mode);
+      return await this.#failed(e, mode, p.body.length); // admitted: give the room back
     }
     return await job.start(false);
   }
