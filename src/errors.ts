@@ -22,7 +22,8 @@ export type RocketMQErrorCode =
   | "CLIENT"
   | "WORKER"
   | "SELECTOR"
-  | "RPC_HOOK";
+  | "RPC_HOOK"
+  | "SATURATED";
 
 /** Options shared by every {@link RocketMQError} constructor. */
 export interface RocketMQErrorOptions {
@@ -348,5 +349,30 @@ export class RpcHookError extends RocketMQError {
     this.phase = phase;
     this.address = address;
     this.requestCode = requestCode;
+  }
+}
+
+/**
+ * The producer has as many sends in flight as its bounds allow (`maxInFlight` sends or
+ * `maxInFlightBytes` of bodies) and `whenSaturated: "fail"` asked not to wait for room.
+ * Retriable: try again once sends have settled (the "producer.drained" event says when).
+ */
+export class SaturatedError extends RocketMQError {
+  /** The bound that is reached: `"maxInFlight"` or `"maxInFlightBytes"`. */
+  readonly bound: "maxInFlight" | "maxInFlightBytes";
+  /** Its value. */
+  readonly limit: number;
+
+  /**
+   * Create the error.
+   *
+   * @param bound the option whose bound is reached
+   * @param limit its value
+   */
+  constructor(bound: "maxInFlight" | "maxInFlightBytes", limit: number) {
+    const what = bound === "maxInFlight" ? `${limit} sends` : `${limit} bytes`;
+    super("SATURATED", `the producer is saturated: ${bound} (${what}) in flight`, true);
+    this.bound = bound;
+    this.limit = limit;
   }
 }

@@ -379,15 +379,21 @@ export class ClientInstance {
   /**
    * Stop the instance: clear timers, close sockets and the default codec. Called by the manager
    * when the last producer left.
+   *
+   * @param budgetMs longest wait for the inner producer's unregister (default 1000)
    */
-  async shutdown(): Promise<void> {
+  async shutdown(budgetMs = INNER_UNREGISTER_TIMEOUT_MS): Promise<void> {
     if (this.#state === "SHUTDOWN_ALREADY") return;
     this.#state = "SHUTDOWN_ALREADY";
     const runs = this.#tasks.map((t) => t.stop());
     this.#tasks.length = 0;
     // Java's MQClientInstance.shutdown() also shuts its inner producer down, which unregisters
     // CLIENT_INNER_PRODUCER from every broker address while the address table is still filled.
-    await unregisterClient(this, CLIENT_INNER_PRODUCER, INNER_UNREGISTER_TIMEOUT_MS);
+    await unregisterClient(
+      this,
+      CLIENT_INNER_PRODUCER,
+      Math.min(budgetMs, INNER_UNREGISTER_TIMEOUT_MS),
+    );
     // Closing never fails the shutdown: sockets and workers are gone either way. Closing the
     // remoting client first fails any request a task is waiting on, so the runs settle at once.
     await this.remoting.close().catch(() => undefined);

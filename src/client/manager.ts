@@ -109,11 +109,15 @@ export function getOrCreateClientInstance(
  * (Java `MQClientInstance.shutdown` + `removeClientFactory`).
  *
  * @param instance the instance
+ * @param budgetMs longest wait for the inner producer's unregister (default 1000)
  */
-export async function releaseClientInstance(instance: ClientInstance): Promise<void> {
+export async function releaseClientInstance(
+  instance: ClientInstance,
+  budgetMs?: number,
+): Promise<void> {
   if (instance.producerTable.size > 0) return;
   if (instances.get(instance.clientId) === instance) instances.delete(instance.clientId);
-  await instance.shutdown();
+  await instance.shutdown(budgetMs);
 }
 
 /** Number of live instances (for tests). */

@@ -12,6 +12,9 @@ export { unrefTimer };
 
 type Timer = ReturnType<typeof setTimeout>;
 
+/** setTimeout fires a delay above 2^31−1 ms at once (a busy loop), so delays are clamped to it. */
+const MAX_DELAY_MS = 0x7fffffff;
+
 /** A task run after `initialDelayMs`, then every `intervalMs` after each run settled. */
 export class PeriodicTask {
   #timer: Timer | undefined;
@@ -47,7 +50,7 @@ export class PeriodicTask {
         this.#running = undefined;
         this.#schedule(this.#intervalMs);
       });
-    }, delay);
+    }, Math.min(Math.max(delay, 0), MAX_DELAY_MS));
     unrefTimer(this.#timer);
   }
 

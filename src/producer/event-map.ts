@@ -48,6 +48,17 @@ export interface ProducerEventMap extends ClientEventMap {
   "producer.callback.error": { error: unknown };
   /** A listener of `type` threw or rejected; the error was isolated (and logged). */
   "producer.listener.error": { type: string; error: unknown };
+  /**
+   * A send found no room: `bound` (`maxInFlight` or `maxInFlightBytes`) is reached; sends now
+   * wait for room (or fail with `SaturatedError` under `whenSaturated: "fail"`).
+   */
+  "producer.saturated": {
+    bound: "maxInFlight" | "maxInFlightBytes";
+    inFlight: number;
+    inFlightBytes: number;
+  };
+  /** After "producer.saturated": no send waits and at most half of each bound is in use. */
+  "producer.drained": { inFlight: number; inFlightBytes: number };
 }
 
 /** Name of an event of `producer.events`. */
@@ -69,6 +80,10 @@ export const EventName = {
   CALLBACK_ERROR: "producer.callback.error",
   /** "producer.listener.error" */
   LISTENER_ERROR: "producer.listener.error",
+  /** "producer.saturated" */
+  SATURATED: "producer.saturated",
+  /** "producer.drained" */
+  DRAINED: "producer.drained",
   /** "client.route.changed" */
   ROUTE_CHANGED: "client.route.changed",
   /** "client.heartbeat" */

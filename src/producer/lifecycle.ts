@@ -233,9 +233,12 @@ export async function announceStart(
   });
 }
 
+/** Least time each unregister request gets, even when the drain used the whole budget. */
+const UNREGISTER_FLOOR_MS = 100;
+
 /**
- * The shutdown of a running producer: wait for in-flight sends up to the deadline (then fail
- * the rest), unregister the group from every broker, shut the trace dispatcher down, release
+ * The shutdown of a running producer, within about `shutdownTimeoutMs` in all: wait for
+ * in-flight sends up to the deadline (then fail the rest), unregister the group from every broker, shut the trace dispatcher down, release
  * the client instance (the last producer's release closes it), and settle every send.
  *
  * @param instance the client instance
@@ -252,6 +255,10 @@ export async function shutdownProducer(
   tracker: SendTracker,
 ): Promise<void> {
   const log = o.logger.child("producer");
+  // One budget for the whole shutdown: the drain, then both unregisters, share it. Each
+  // unregister still gets a short floor, so a drain that used it all cannot skip them.
+  const deadline = Date.now() + o.shutdownTimeoutMs;
+  const left = (): number => Math.max(UNREGISTER_FLOOR_MS, deadline - Date.now());
   if (!(await tracker.idle(o.shutdownTimeoutMs))) {
     // Deadline passed: fail the rest. Aborted requests reject at once in the remoting client.
     log.warn("shutdown timed out waiting for in-flight sends; aborting them", {
@@ -260,12 +267,10 @@ export async function shutdownProducer(
       shutdownTimeoutMs: o.shutdownTimeoutMs,
     });
     tracker.abort();
-    await tracker.idle(1000);
   }
-  const unregisterTimeout = Math.max(100, Math.min(3000, o.shutdownTimeoutMs));
-  await instance.unregisterProducer(group, unregisterTimeout);
+  await instance.unregisterProducer(group, left());
   await runTraceDispatcher(o.traceDispatcher, "shutdown", events);
-  await releaseClientInstance(instance);
+  await releaseClientInstance(instance, left());
   // Whatever still waits (e.g. a route lookup on a dead name server) fails once its requests
   // fail; every send promise settles before shutdown() resolves.
   tracker.abort();

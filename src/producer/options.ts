@@ -81,7 +81,18 @@ export interface ResolvedProducerOptions {
   shutdownTimeoutMs: number;
   /** Where the producer logs. */
   logger: Logger;
+  /** Most sends in flight. */
+  maxInFlight: number;
+  /** Most body bytes in flight. */
+  maxInFlightBytes: number;
+  /** Past a bound: wait for room or fail at once. */
+  whenSaturated: "wait" | "fail";
 }
+
+/** Default `maxInFlight` (see README, "Back-pressure", for the measurement behind it). */
+export const DEFAULT_MAX_IN_FLIGHT = 8192;
+/** Default `maxInFlightBytes`: 64 MiB. */
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
 
 const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^\s:;\[\]]+):(\d{1,5})$/;
 
@@ -108,8 +119,98 @@ export function parseAddressList(value: string | string[], field: string): strin
     if (m === null || Number(m[2]) > 65535) {
       throw new ValidationError(field, `address "${p}" must be host:port`);
     }
+    if (Number(m[2]) === 0) {
+      // Port 0 means "any free port" to a listener; nothing can be reached there.
+      throw new ValidationError(field, `address "${p}" must have a port in 1..65535`);
+    }
   }
   return parts;
+}
+
+/**
+ * Longest delay a timer takes (2^31−1 ms, about 24.8 days): setTimeout fires a longer one at once
+ * (Node warns and uses 1 ms), so a periodic task would run in a busy loop.
+ */
+export const MAX_TIMER_MS = 0x7fffffff;
+
+/** Every key of {@link ProducerOptions}, for the unknown-key check. */
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
+  "group",
+  "nameServer",
+  "addressServerUrl",
+  "addressServerPollIntervalMs",
+  "namespace",
+  "sendTimeoutMs",
+  "retryTimesWhenSendFailed",
+  "retryTimesWhenSendAsyncFailed",
+  "retryAnotherBrokerWhenNotStoreOK",
+  "compressOver",
+  "compressLevel",
+  "maxMessageSize",
+  "defaultTopicQueueNums",
+  "createTopicKey",
+  "sendLatencyFaultEnable",
+  "latencyMax",
+  "notAvailableDuration",
+  "pollNameServerIntervalMs",
+  "heartbeatIntervalMs",
+  "vipChannel",
+  "clientIP",
+  "instanceName",
+  "unitName",
+  "transport",
+  "serializeType",
+  "codec",
+  "hooks",
+  "traceDispatcher",
+  "shutdownTimeoutMs",
+  "logger",
+  "maxInFlight",
+  "maxInFlightBytes",
+  "whenSaturated",
+]);
+
+/** Edit distance (insert, delete, substitute), for "did you mean" on a misspelt option. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const same = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + same);
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/**
+ * Refuse an option key the producer does not know: a misspelt key (`sendTimeOutMs`) would
+ * otherwise leave its default silently in force. Suggests the known key it most resembles.
+ *
+ * @param options the caller's options
+ * @param known the keys allowed
+ * @param prefix field prefix of the error ("options.")
+ * @throws ValidationError naming the unknown key
+ */
+export function checkKnownKeys(
+  options: object,
+  known: ReadonlySet<string>,
+  prefix: string,
+): void {
+  for (const key of Object.keys(options)) {
+    if (known.has(key)) continue;
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const k of known) {
+      const d = k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(k, key);
+      if (d < bestDistance) [best, bestDistance] = [k, d];
+    }
+    const hint = best !== undefined && bestDistance <= Math.max(2, key.length / 4)
+      ? `; did you mean ${prefix}${best}?`
+      : "";
+    throw new ValidationError(`${prefix}${key}`, `is not a known option${hint}`);
+  }
 }
 
 function int(
@@ -167,8 +268,20 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
   if (options === null || typeof options !== "object") {
     throw new ValidationError("options", "must be an object");
   }
+  checkKnownKeys(options, KNOWN_OPTIONS, "options.");
   if (typeof options.group !== "string") {
     throw new ValidationError("options.group", "must be a string");
+  }
+  const transport = options.transport;
+  if (
+    transport !== undefined &&
+    (transport === null || typeof transport !== "object" ||
+      typeof transport.connect !== "function" || typeof transport.name !== "string")
+  ) {
+    throw new ValidationError(
+      "options.transport",
+      "must implement Transport (a string name and a connect() method)",
+    );
   }
   const nameServer = options.nameServer === undefined
     ? []
@@ -222,6 +335,10 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
   ) {
     throw new ValidationError("options.codec", "must implement MessageCodec");
   }
+  const whenSaturated = options.whenSaturated ?? "wait";
+  if (whenSaturated !== "wait" && whenSaturated !== "fail") {
+    throw new ValidationError("options.whenSaturated", 'must be "wait" or "fail"');
+  }
   const logger = options.logger ?? createLogger();
   if (
     logger === null || typeof logger !== "object" ||
@@ -235,9 +352,15 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
     group: options.group,
     nameServer,
     addressServerUrl,
-    addressServerPollIntervalMs: int(options, "addressServerPollIntervalMs", 120_000, 10),
+    addressServerPollIntervalMs: int(
+      options,
+      "addressServerPollIntervalMs",
+      120_000,
+      10,
+      MAX_TIMER_MS,
+    ),
     namespace,
-    sendTimeoutMs: int(options, "sendTimeoutMs", 3000, 1),
+    sendTimeoutMs: int(options, "sendTimeoutMs", 3000, 1, MAX_TIMER_MS),
     retryTimesWhenSendFailed: int(options, "retryTimesWhenSendFailed", 2, 0, 100),
     retryTimesWhenSendAsyncFailed: int(options, "retryTimesWhenSendAsyncFailed", 2, 0, 100),
     retryAnotherBrokerWhenNotStoreOK: bool(options, "retryAnotherBrokerWhenNotStoreOK", false),
@@ -249,19 +372,22 @@ export function resolveProducerOptions(options: ProducerOptions): ResolvedProduc
     sendLatencyFaultEnable: bool(options, "sendLatencyFaultEnable", false),
     latencyMax,
     notAvailableDuration,
-    pollNameServerIntervalMs: int(options, "pollNameServerIntervalMs", 30_000, 10),
-    heartbeatIntervalMs: int(options, "heartbeatIntervalMs", 30_000, 10),
+    pollNameServerIntervalMs: int(options, "pollNameServerIntervalMs", 30_000, 10, MAX_TIMER_MS),
+    heartbeatIntervalMs: int(options, "heartbeatIntervalMs", 30_000, 10, MAX_TIMER_MS),
     vipChannel: bool(options, "vipChannel", false),
     clientIP,
     instanceName,
     unitName,
-    transport: options.transport,
+    transport,
     serializeType: serializeType === "JSON" ? 0 : 1,
     codec,
     hooks: options.hooks,
     rpcHooks: RpcHooks.from(options.rpcHooks, "options.rpcHooks"),
     traceDispatcher: td,
-    shutdownTimeoutMs: int(options, "shutdownTimeoutMs", 3000, 0),
+    shutdownTimeoutMs: int(options, "shutdownTimeoutMs", 3000, 0, MAX_TIMER_MS),
     logger,
+    maxInFlight: int(options, "maxInFlight", DEFAULT_MAX_IN_FLIGHT, 1),
+    maxInFlightBytes: int(options, "maxInFlightBytes", DEFAULT_MAX_IN_FLIGHT_BYTES, 1),
+    whenSaturated,
   };
 }

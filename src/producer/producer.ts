@@ -98,6 +98,7 @@ export class Producer implements AsyncDisposable {
     addOptionHooks(this.#hooks, this.#opts.hooks);
     this.#factories = clientFactoriesOf(options); // test seam (_seams.ts), off the signature
     this.faultStrategy = this.#fault = faultStrategyOf(this.#opts);
+    this.#tracker.room.configure(this.#opts, this.events);
   }
 
   /** Lifecycle state. */

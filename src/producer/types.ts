@@ -237,6 +237,15 @@ export interface ProducerOptions {
   traceDispatcher?: TraceDispatcher;
   /** How long `shutdown()` waits for in-flight sends; default 3000. */
   shutdownTimeoutMs?: number;
+  /** Most sends in flight at once (back-pressure); default 8192. */
+  maxInFlight?: number;
+  /** Most message-body bytes in flight at once (back-pressure); default 64 MiB. */
+  maxInFlightBytes?: number;
+  /**
+   * Past a bound: `"wait"` (default) for room within the send's budget (then `TimeoutError`
+   * naming the bound), or `"fail"` at once with a retriable `SaturatedError`.
+   */
+  whenSaturated?: "wait" | "fail";
   /**
    * Where the producer and its client instance log (name-server failover, brokers marked
    * unavailable, route changes, failed sends, listener and hook errors, shutdown timeouts);

@@ -67,7 +67,7 @@ function checkName(field: string, value: unknown, max: number): asserts value is
 
 /**
  * Check a topic for sending: non-blank, ≤ 127 characters, `^[%|a-zA-Z0-9_-]+$`, not in
- * {@link NOT_ALLOWED_SEND_TOPICS}.
+ * {@link NOT_ALLOWED_SEND_TOPICS}, not `TBW102`, not `rmq_sys_*`, not `%RETRY%*`.
  *
  * @param topic the topic
  * @param field field name for the error (default "topic")
@@ -79,6 +79,17 @@ export function checkTopic(topic: unknown, field = "topic"): asserts topic is st
   checkName(field, topic, TOPIC_MAX_LENGTH);
   if (NOT_ALLOWED_SEND_TOPICS.has(topic)) {
     throw new ValidationError(field, `must not be a system topic closed to sending (${topic})`);
+  }
+  // Past Java's client check: the template and rmq_sys_ topics belong to the cluster, and a
+  // %RETRY% topic to a consumer group's redelivery (the broker moves its messages to the DLQ).
+  if (topic === AUTO_CREATE_TOPIC_KEY || topic.startsWith(SYSTEM_TOPIC_PREFIX)) {
+    throw new ValidationError(field, `must not be a system topic (${topic})`);
+  }
+  if (topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
+    throw new ValidationError(
+      field,
+      `must not be a consumer group's retry topic (${RETRY_GROUP_TOPIC_PREFIX}…): ${topic}`,
+    );
   }
   lastValidTopic = topic;
 }
@@ -300,4 +311,56 @@ export function checkBatchMessage(
       "must equal the first message's waitStoreMsgOK in a batch",
     );
   }
+}
+
+/**
+ * Largest properties text of one message, in UTF-8 bytes: the broker refuses a longer one
+ * (`Short.MAX_VALUE`, answered as code 13 MESSAGE_ILLEGAL).
+ */
+export const MAX_PROPERTIES_BYTES = 0x7fff;
+
+/** UTF-16 units past which a string may exceed {@link MAX_PROPERTIES_BYTES} in UTF-8. */
+const MAY_EXCEED = Math.floor(MAX_PROPERTIES_BYTES / 3);
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * Check a message's properties text against the broker's limit ({@link MAX_PROPERTIES_BYTES}).
+ * Counting runs only when the text is long enough to possibly exceed it; the error names the
+ * largest field (`tags`, `keys` or `properties.<name>`), the one to shorten.
+ *
+ * @param text the properties text as sent
+ * @param fields the fields it was built from, by name (prefix included)
+ * @throws ValidationError naming the largest field
+ */
+export function checkPropertiesSize(
+  text: string,
+  fields: () => Iterable<readonly [string, string]>,
+): void {
+  if (text.length <= MAY_EXCEED) return;
+  const total = utf8Length(text);
+  if (total <= MAX_PROPERTIES_BYTES) return;
+  let largest = "properties";
+  let largestBytes = -1;
+  for (const [name, value] of fields()) {
+    const n = utf8Length(value);
+    if (n > largestBytes) [largest, largestBytes] = [name, n];
+  }
+  throw new ValidationError(
+    largest,
+    `is ${largestBytes} bytes; a message's properties must total at most ` +
+      `${MAX_PROPERTIES_BYTES} bytes in UTF-8 (the broker's limit), got ${total}`,
+  );
 }

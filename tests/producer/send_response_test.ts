@@ -78,7 +78,10 @@ Deno.test("response mapping: one rule set, the same outcome from a scanned heade
       undefined,
     ],
     [ext('"msgId":"X","queueOffset":"12","MSG_REGION":"eu-1","transactionId":"tx-9"'), undefined],
-    [ext('"msgId":"X","queueOffset":"-1"'), undefined], // an integer, not plain digits
+    [ext('"msgId":"X","queueOffset":"-1"'), "ProtocolError"], // an offset is never negative
+    [ext('"msgId":"X","queueOffset":"7","queueId":"-"'), "ProtocolError"], // not NaN
+    [ext('"msgId":"X","queueOffset":"7","queueId":"-1"'), "ProtocolError"],
+    [ext('"msgId":"X","queueOffset":"7","queueId":"2147483648"'), "ProtocolError"], // > int
     [ext('"msgId":"X","queueOffset":"1e3"'), "ProtocolError"],
     [ext('"msgId":"X","queueOffset":"7","queueId":"0x10"'), "ProtocolError"],
     [ext('"msgId":"X","queueOffset":"7","queueId":"one"'), "ProtocolError"], // not NaN

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { AbortedError, ValidationError } from "../../errors.ts";
+import { AbortedError } from "../../errors.ts";
 import type { MessageCodec } from "../../client/_codec.ts";
 import type { ClientInstance } from "../../client/client-instance.ts";
 import type { TopicPublishInfo } from "../../route/publish-info.ts";
@@ -41,6 +41,8 @@ import { withoutNamespace } from "../../client/namespace.ts";
 import type { HookList } from "../hooks.ts";
 import type { AttemptEnv } from "./attempt.ts";
 import { HeaderParts } from "./header.ts";
+import { budgetOf, checkSendOptions } from "./send-options.ts";
+import type { SendBound } from "./bounded.ts";
 
 type R = SendResult | undefined;
 
@@ -58,20 +60,6 @@ export interface SendEntryHost {
   readonly publishInfo: PublishTable;
   /** The client instance while the producer runs; throws StateError otherwise. */
   running(): ClientInstance;
-}
-
-/**
- * The send budget: `options.timeoutMs`, or the producer's default.
- *
- * @throws ValidationError naming `timeoutMs`
- */
-function budgetOf(options: SendOptions | undefined, defaultMs: number): number {
-  const t = options?.timeoutMs;
-  if (t === undefined) return defaultMs;
-  if (typeof t !== "number" || !Number.isFinite(t) || t <= 0) {
-    throw new ValidationError("timeoutMs", "must be a positive number of milliseconds");
-  }
-  return t;
 }
 
 /**
@@ -111,14 +99,19 @@ export function openSendEntry(
 }
 
 /**
- * Java `tryToFindTopicPublishInfo` for a running producer.
+ * Java `tryToFindTopicPublishInfo` for a running producer, within the send's `bound` if given.
  *
- * @throws StateError when the producer stopped; RouteNotFoundError
+ * @throws StateError when the producer stopped; RouteNotFoundError; TimeoutError / AbortedError
+ *   when the send's budget or signal ends the wait
  */
-function findPublishInfo(host: SendEntryHost, topic: string): Promise<TopicPublishInfo> {
+function findPublishInfo(
+  host: SendEntryHost,
+  topic: string,
+  bound?: SendBound,
+): Promise<TopicPublishInfo> {
   const o = host.options;
   const instance = host.running();
-  return host.publishInfo.find(instance, topic, o.createTopicKey, o.defaultTopicQueueNums);
+  return host.publishInfo.find(instance, topic, o.createTopicKey, o.defaultTopicQueueNums, bound);
 }
 
 /** The sends of one running producer. */
@@ -196,10 +189,16 @@ export class SendEntry {
     );
   }
 
-  /** The send that failed before it had a job: its end, in a reaction as a job's would be. */
-  #failed(error: unknown, mode: CommunicationMode): Promise<never> {
+  /**
+   * The send that failed before it had a job: its end, in a reaction as a job's would be.
+   * `admitted` is the body bytes of room it holds, negative when it holds none.
+   */
+  #failed(error: unknown, mode: CommunicationMode, admitted = -1): Promise<never> {
     const { events, tracker } = this.#host;
-    return Promise.reject(error).then(undefined, (e) => trackFailure(events, tracker, mode, e));
+    return Promise.reject(error).then(
+      undefined,
+      (e) => trackFailure(events, tracker, mode, e, admitted),
+    );
   }
 
   #send(
@@ -210,20 +209,65 @@ export class SendEntry {
     startsAtBegin: boolean,
   ): Promise<R> {
     const host = this.#host;
+    let admitted = -1;
     try {
+      if (options !== undefined) checkSendOptions(options);
       const timeoutMs = budgetOf(options, host.options.sendTimeoutMs);
       const signal = host.tracker.signal(options?.signal);
       if (signal.aborted) throw new AbortedError("send aborted", { cause: signal.reason });
       const explicit = options?.queue;
       if (explicit !== undefined) checkExplicitQueue(explicit, p.message.topic);
-      const info = explicit === undefined ? host.publishInfo.cached(p.topic) : undefined;
-      if ((explicit === undefined && info === undefined) || this.#needsCompression(p)) {
-        return this.#sendSlow(p, mode, options, begin, timeoutMs, signal);
+      const bytes = p.body.length;
+      if (!host.tracker.admit(bytes)) {
+        return this.#sendWhenRoom(p, mode, options, begin, timeoutMs, signal);
       }
-      return this.#job(p, mode, options, begin, timeoutMs, signal, info).start(startsAtBegin);
+      admitted = bytes;
+      return this.#sendAdmitted(p, mode, options, begin, timeoutMs, signal, startsAtBegin);
     } catch (e) {
-      return this.#failed(e, mode);
+      return this.#failed(e, mode, admitted);
     }
+  }
+
+  /** Past a bound of sends in flight: wait for room within the send's budget and signal. */
+  async #sendWhenRoom(
+    p: PreparedMessage,
+    mode: CommunicationMode,
+    options: SendOptions | undefined,
+    begin: number,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<R> {
+    const bytes = p.body.length;
+    try {
+      await this.#host.tracker.room.wait(bytes, { deadline: begin + timeoutMs, timeoutMs, signal });
+    } catch (e) {
+      return await this.#failed(e, mode);
+    }
+    let run: Promise<R>;
+    try {
+      run = this.#sendAdmitted(p, mode, options, begin, timeoutMs, signal, false);
+    } catch (e) {
+      return await this.#failed(e, mode, bytes);
+    }
+    return await run; // the job (or the slow path) books the end itself
+  }
+
+  /** An admitted send: the fast path, or the slow one; throws only before either began. */
+  #sendAdmitted(
+    p: PreparedMessage,
+    mode: CommunicationMode,
+    options: SendOptions | undefined,
+    begin: number,
+    timeoutMs: number,
+    signal: AbortSignal,
+    startsAtBegin: boolean,
+  ): Promise<R> {
+    const explicit = options?.queue;
+    const info = explicit === undefined ? this.#host.publishInfo.cached(p.topic) : undefined;
+    if ((explicit === undefined && info === undefined) || this.#needsCompression(p)) {
+      return this.#sendSlow(p, mode, options, begin, timeoutMs, signal);
+    }
+    return this.#job(p, mode, options, begin, timeoutMs, signal, info).start(startsAtBegin);
   }
 
   #needsCompression(p: PreparedMessage): boolean {
@@ -245,12 +289,14 @@ export class SendEntry {
       if (this.#needsCompression(p)) {
         await compressIfNeeded(p, this.#codec, o.compressOver, o.compressLevel);
       }
+      const bound = { deadline: begin + timeoutMs, timeoutMs, signal };
       const info = options?.queue === undefined
-        ? this.#host.publishInfo.cached(p.topic) ?? await findPublishInfo(this.#host, p.topic)
+        ? this.#host.publishInfo.cached(p.topic) ??
+          await findPublishInfo(this.#host, p.topic, bound)
         : undefined;
       job = this.#job(p, mode, options, begin, timeoutMs, signal, info);
     } catch (e) {
-      return await this.#failed(e, mode);
+      return await this.#failed(e, mode, p.body.length); // admitted: give the room back
     }
     return await job.start(false);
   }

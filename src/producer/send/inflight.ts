@@ -10,16 +10,53 @@ import { AbortedError } from "../../errors.ts";
 import { unrefTimer } from "../../client/timers.ts";
 import type { ProducerEvents } from "../events.ts";
 import type { CommunicationMode, SendResult } from "../types.ts";
+import { Room } from "./room.ts";
 
-/** Counts in-flight sends and aborts them on shutdown. */
+/** Counts in-flight sends and aborts them on shutdown; admits sends within its bounds. */
 export class SendTracker {
   #count = 0;
   #waiters: (() => void)[] = [];
   readonly #shutdown = new AbortController();
-
-  /** Number of sends in flight. */
+  /** Number of sends in flight (waiting for room included). */
   get inFlight(): number {
     return this.#count;
+  }
+
+  /** Sends admitted (holding room) and their body bytes (read by room.ts). */
+  admittedCount = 0;
+  admittedBytes = 0;
+  /** The bounds of sends in flight and the sends waiting for room. */
+  readonly room: Room = new Room(this, this.#shutdown.signal);
+
+  /**
+   * Take room for a send of `bytes` if the bounds allow and no earlier send waits (first come,
+   * first served). The no-contention fast path: a few compares.
+   *
+   * @param bytes the send's body bytes
+   * @returns true when admitted (give the room back with {@link exit}(bytes))
+   */
+  admit(bytes: number): boolean {
+    return this.room.waiting === 0 && this.take(bytes);
+  }
+
+  /**
+   * Take room regardless of waiting sends (the room hands it to them in order). A send alone is
+   * always admitted, however large, so one big message cannot wait forever.
+   *
+   * @param bytes the send's body bytes
+   * @returns true when taken
+   */
+  take(bytes: number): boolean {
+    const room = this.room;
+    if (
+      this.admittedCount < room.maxCount &&
+      (this.admittedBytes + bytes <= room.maxBytes || this.admittedCount === 0)
+    ) {
+      this.admittedCount++;
+      this.admittedBytes += bytes;
+      return true;
+    }
+    return false;
   }
 
   /** Count a send in; {@link exit} counts it out (exactly once). */
@@ -27,8 +64,17 @@ export class SendTracker {
     this.#count++;
   }
 
-  /** Count a send out. */
-  exit(): void {
+  /**
+   * Count a send out, and give back its room if it was admitted.
+   *
+   * @param bytes its body bytes when admitted; negative when it never was
+   */
+  exit(bytes: number): void {
+    if (bytes >= 0) {
+      this.admittedCount--;
+      this.admittedBytes -= bytes;
+      if (this.room.saturated) this.room.wake();
+    }
     if (--this.#count === 0 && this.#waiters.length > 0) {
       const w = this.#waiters;
       this.#waiters = [];
@@ -101,6 +147,7 @@ export interface SendEnd<R> {
  * @param mode send mode
  * @param begin `Date.now()` at the start of the send
  * @param r the result
+ * @param bytes the send's admitted body bytes (negative: it was never admitted)
  * @returns `r`
  */
 export function trackSuccess<R>(
@@ -109,6 +156,7 @@ export function trackSuccess<R>(
   mode: CommunicationMode,
   begin: number,
   r: R,
+  bytes: number,
 ): R {
   try {
     if (events.has("producer.send")) {
@@ -120,7 +168,7 @@ export function trackSuccess<R>(
     events.emit("producer.send.failed", { error, mode });
     throw error;
   } finally {
-    tracker.exit();
+    tracker.exit(bytes);
   }
 }
 
@@ -131,6 +179,7 @@ export function trackSuccess<R>(
  * @param tracker the producer's tracker
  * @param mode send mode
  * @param error why the send failed
+ * @param bytes the send's admitted body bytes (negative: it was never admitted)
  * @throws `error`
  */
 export function trackFailure(
@@ -138,11 +187,12 @@ export function trackFailure(
   tracker: SendTracker,
   mode: CommunicationMode,
   error: unknown,
+  bytes: number,
 ): never {
   try {
     events.emit("producer.send.failed", { error, mode });
     throw error;
   } finally {
-    tracker.exit();
+    tracker.exit(bytes);
   }
 }

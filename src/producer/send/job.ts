@@ -213,12 +213,13 @@ export class SendJob extends RetryLoop implements AttemptSource {
   /** The send's successful end: "producer.send" and the in-flight count. */
   succeeded(r: SendResult | undefined): SendResult | undefined {
     const kind = this.#kind;
-    return trackSuccess(kind.events, kind.tracker, kind.rules.mode, this.begin, r);
+    const bytes = this.#p.body.length;
+    return trackSuccess(kind.events, kind.tracker, kind.rules.mode, this.begin, r, bytes);
   }
 
   /** The send's failed end: "producer.send.failed" and the in-flight count. */
   failed(error: unknown): never {
     const kind = this.#kind;
-    return trackFailure(kind.events, kind.tracker, kind.rules.mode, error);
+    return trackFailure(kind.events, kind.tracker, kind.rules.mode, error, this.#p.body.length);
   }
 }

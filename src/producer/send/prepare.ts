@@ -20,6 +20,7 @@ import {
   checkFlag,
   checkKeys,
   checkProperties,
+  checkPropertiesSize,
   checkPropertyText,
   checkTopic,
 } from "../validation.ts";
@@ -28,6 +29,8 @@ import type { PropsPart, PropsParts } from "./_props_parts.ts";
 import { NAME_VALUE_SEPARATOR as NV, PROPERTY_SEPARATOR as SEP } from "../../codec/properties.ts";
 
 const encoder = new TextEncoder();
+/** Tags this long may take the properties past the broker's limit (see checkPropertiesSize). */
+const LONG_TAGS = 8192;
 
 /** A message ready for the kernel. */
 export interface PreparedMessage {
@@ -202,7 +205,17 @@ function buildProperties(m: Message, prefix: string, ctx: PrepareContext, uniqKe
     checkProperties(m.properties);
     for (const k in m.properties) props += SEP + k + NV + m.properties[k];
   }
+  checkPropertiesSize(props, () => sizedFields(m, prefix));
   return props;
+}
+
+/** The caller's fields a properties text is built from, named as in errors. */
+function* sizedFields(m: Message, prefix: string): Iterable<readonly [string, string]> {
+  if (m.tags !== undefined) yield [prefix + "tags", m.tags];
+  if (m.keys !== undefined) {
+    yield [prefix + "keys", typeof m.keys === "string" ? m.keys : m.keys.join(" ")];
+  }
+  for (const k in m.properties ?? {}) yield [`${prefix}properties.${k}`, m.properties![k]];
 }
 
 function checkShape(m: unknown, field: string): asserts m is Message {
@@ -247,7 +260,9 @@ export function prepareMessage(
   const wait = m.waitStoreMsgOK;
   if (
     m.keys === undefined && m.delayTimeLevel === undefined && !m.transactionPrepared &&
-    m.properties === undefined && (wait === undefined || typeof wait === "boolean")
+    m.properties === undefined && (wait === undefined || typeof wait === "boolean") &&
+    // Long tags take the full build, which checks the properties' size limit.
+    (typeof m.tags !== "string" || m.tags.length < LONG_TAGS)
   ) {
     // The common plain message: cached parts around the id, same text as buildProperties
     // (built only if something reads it; see Prepared).

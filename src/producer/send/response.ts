@@ -6,8 +6,8 @@
  *
  * The rules: codes 0/10/11/12 map to SEND_OK / FLUSH_DISK_TIMEOUT / FLUSH_SLAVE_TIMEOUT /
  * SLAVE_NOT_AVAILABLE, anything else is a {@link BrokerError} with code, remark and address; a
- * result needs `msgId` and an integer `queueOffset`; `queueId`, when present, must be an integer
- * and replaces the queue sent to; `MSG_REGION` absent or empty is "DefaultRegion"; `TRACE_ON` is
+ * result needs `msgId` and an integer `queueOffset` ≥ 0; `queueId`, when present, must be an integer
+ * ≥ 0 and replaces the queue sent to; `MSG_REGION` absent or empty is "DefaultRegion"; `TRACE_ON` is
  * on unless "false". Missing or malformed fields are a {@link ProtocolError}.
  *
  * @module
@@ -36,6 +36,8 @@ const REGION = 3;
 const TRACE_ON = 4;
 const TRANSACTION_ID = 5;
 const DEFAULT_REGION = "DefaultRegion";
+/** Java's queueId is an int. */
+const MAX_QUEUE_ID = 0x7fffffff;
 
 /** What the mapping reads of a response: its code, remark and the fields of {@link NAMES}. */
 interface ResponseFields {
@@ -194,9 +196,11 @@ function mapSendResponse(
   }
   const queueOffset = f.integer(QUEUE_OFFSET);
   const queueId = f.has(QUEUE_ID) ? f.integer(QUEUE_ID) : sent.queueId;
-  if (Number.isNaN(queueOffset) || Number.isNaN(queueId)) {
+  if (!(queueOffset >= 0) || !(queueId >= 0 && queueId <= MAX_QUEUE_ID)) {
+    // NaN fails both comparisons: a garbled, negative or out-of-range field is never a result.
     throw new ProtocolError(
-      `send response from ${brokerAddr} has a non-integer queueOffset/queueId`,
+      `send response from ${brokerAddr} has a malformed queueOffset/queueId ` +
+        `(an integer ≥ 0 expected)`,
     );
   }
   const result: SendResult = {

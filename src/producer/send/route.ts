@@ -11,6 +11,7 @@ import { TopicPublishInfo, topicRouteToPublishInfo } from "../../route/publish-i
 import type { ClientInstance } from "../../client/client-instance.ts";
 import { wrapNamespace } from "../../client/namespace.ts";
 import type { MessageQueue } from "../types.ts";
+import { type SendBound, within } from "./bounded.ts";
 
 /** Topic → publish info of one producer. */
 export class PublishTable {
@@ -49,45 +50,48 @@ export class PublishTable {
   }
 
   /**
-   * Java `tryToFindTopicPublishInfo`.
+   * Java `tryToFindTopicPublishInfo`, within the send's budget and signal when `bound` is given:
+   * the lookups stay shared with other sends (and run to their own end), but this caller stops
+   * waiting when its deadline passes or its signal fires.
    *
    * @param instance the client instance doing the lookups
    * @param topic wire topic
    * @param createTopicKey the auto-create template topic
    * @param defaultTopicQueueNums queues of auto-created topics
+   * @param bound the send's deadline and signal (undefined: wait for the lookups)
    * @returns usable publish info
-   * @throws RouteNotFoundError ("No route info of this topic") with the last lookup error as cause
+   * @throws RouteNotFoundError ("No route info of this topic") with the last lookup error as cause;
+   *   TimeoutError when the budget ran out first; AbortedError when the signal fired first
    */
   async find(
     instance: ClientInstance,
     topic: string,
     createTopicKey: string,
     defaultTopicQueueNums: number,
+    bound?: SendBound,
   ): Promise<TopicPublishInfo> {
     let info = this.#table.get(topic);
     if (info !== undefined && info.ok()) return info;
-    let cause: unknown;
     this.addPlaceholder(topic);
-    try {
-      await instance.updateTopicRouteInfoFromNameServer(topic);
-    } catch (e) {
-      cause = e;
-    }
+    const what = `the route of ${topic}`;
+    const first = await within(instance.updateTopicRouteInfoFromNameServer(topic), bound, what);
+    let cause = first.ok ? undefined : first.error;
     info = this.#table.get(topic);
     if (info !== undefined && (info.haveTopicRouterInfo || info.ok())) {
       if (info.ok()) return info;
       throw new RouteNotFoundError(topic, { cause });
     }
-    try {
-      await instance.updateTopicRouteInfoFromNameServer(
+    const template = await within(
+      instance.updateTopicRouteInfoFromNameServer(
         topic,
         true,
         createTopicKey,
         defaultTopicQueueNums,
-      );
-    } catch (e) {
-      cause = e;
-    }
+      ),
+      bound,
+      what,
+    );
+    if (!template.ok) cause = template.error;
     info = this.#table.get(topic);
     if (info === undefined || !info.ok()) throw new RouteNotFoundError(topic, { cause });
     return info;
