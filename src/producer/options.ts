@@ -133,42 +133,47 @@ export function parseAddressList(value: string | string[], field: string): strin
  */
 export const MAX_TIMER_MS = 0x7fffffff;
 
-/** Every key of {@link ProducerOptions}, for the unknown-key check. */
-const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
-  "group",
-  "nameServer",
-  "addressServerUrl",
-  "addressServerPollIntervalMs",
-  "namespace",
-  "sendTimeoutMs",
-  "retryTimesWhenSendFailed",
-  "retryTimesWhenSendAsyncFailed",
-  "retryAnotherBrokerWhenNotStoreOK",
-  "compressOver",
-  "compressLevel",
-  "maxMessageSize",
-  "defaultTopicQueueNums",
-  "createTopicKey",
-  "sendLatencyFaultEnable",
-  "latencyMax",
-  "notAvailableDuration",
-  "pollNameServerIntervalMs",
-  "heartbeatIntervalMs",
-  "vipChannel",
-  "clientIP",
-  "instanceName",
-  "unitName",
-  "transport",
-  "serializeType",
-  "codec",
-  "hooks",
-  "traceDispatcher",
-  "shutdownTimeoutMs",
-  "logger",
-  "maxInFlight",
-  "maxInFlightBytes",
-  "whenSaturated",
-]);
+/**
+ * Every key of {@link ProducerOptions}, for the unknown-key check. Typed as a record of all of
+ * them, so an option added to `ProducerOptions` but not here fails `deno check`.
+ */
+const KNOWN_OPTION_KEYS: { readonly [K in keyof Required<ProducerOptions>]: true } = {
+  group: true,
+  nameServer: true,
+  addressServerUrl: true,
+  addressServerPollIntervalMs: true,
+  namespace: true,
+  sendTimeoutMs: true,
+  retryTimesWhenSendFailed: true,
+  retryTimesWhenSendAsyncFailed: true,
+  retryAnotherBrokerWhenNotStoreOK: true,
+  compressOver: true,
+  compressLevel: true,
+  maxMessageSize: true,
+  defaultTopicQueueNums: true,
+  createTopicKey: true,
+  sendLatencyFaultEnable: true,
+  latencyMax: true,
+  notAvailableDuration: true,
+  pollNameServerIntervalMs: true,
+  heartbeatIntervalMs: true,
+  vipChannel: true,
+  clientIP: true,
+  instanceName: true,
+  unitName: true,
+  transport: true,
+  serializeType: true,
+  codec: true,
+  hooks: true,
+  traceDispatcher: true,
+  shutdownTimeoutMs: true,
+  logger: true,
+  maxInFlight: true,
+  maxInFlightBytes: true,
+  whenSaturated: true,
+  rpcHooks: true,
+};
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set(Object.keys(KNOWN_OPTION_KEYS));
 
 /** Edit distance (insert, delete, substitute), for "did you mean" on a misspelt option. */
 function editDistance(a: string, b: string): number {
