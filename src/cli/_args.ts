@@ -166,3 +166,47 @@ export async function withUsage(
     return EXIT_USAGE;
   }
 }
+
+/**
+ * Run one command: parse `argv` against `flags`, print `help` for `--help`, else run `body` with
+ * the parsed arguments; a {@link UsageError} anywhere becomes exit code 2 (see {@link withUsage}).
+ *
+ * @param io where output goes
+ * @param command the command's name, for messages
+ * @param argv arguments after the command's name
+ * @param flags the command's flags
+ * @param help the command's `--help` text
+ * @param body the command itself
+ * @returns the exit code
+ */
+export function runCommand(
+  io: CliIo,
+  command: string,
+  argv: string[],
+  flags: Record<string, FlagSpec>,
+  help: string,
+  body: (args: ParsedArgs) => Promise<number>,
+): Promise<number> {
+  return withUsage(io, command, () => {
+    const args = parseFlags(argv, flags);
+    if (args.values.help) {
+      io.stdout(help);
+      return Promise.resolve(EXIT_OK);
+    }
+    return body(args);
+  });
+}
+
+/**
+ * The name server(s) from `--namesrv`, else `$ROCKETMQ_NAMESRV`.
+ *
+ * @param args parsed arguments
+ * @param io the environment
+ * @returns `host:port[;host:port]`
+ * @throws UsageError when neither is set
+ */
+export function nameServerFlag(args: ParsedArgs, io: CliIo): string {
+  const nameServer = stringFlag(args, "namesrv") ?? io.env.ROCKETMQ_NAMESRV;
+  if (!nameServer) throw new UsageError("missing --namesrv (or set ROCKETMQ_NAMESRV)");
+  return nameServer;
+}

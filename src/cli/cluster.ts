@@ -14,11 +14,10 @@ import {
   EXIT_FAILED,
   EXIT_OK,
   intFlag,
-  parseFlags,
+  runCommand,
   stringFlag,
   stringList,
   UsageError,
-  withUsage,
 } from "./_args.ts";
 
 /** `rocketmq-edge cluster --help`. */
@@ -69,12 +68,7 @@ function portList(value: string | undefined): number[] | undefined {
  * @returns the exit code (once stopped)
  */
 export function runClusterCommand(argv: string[], io: CliIo): Promise<number> {
-  return withUsage(io, "cluster", async () => {
-    const args = parseFlags(argv, FLAGS);
-    if (args.values.help) {
-      io.stdout(CLUSTER_HELP);
-      return EXIT_OK;
-    }
+  return runCommand(io, "cluster", argv, FLAGS, CLUSTER_HELP, async (args) => {
     if (args.positionals.length > 0) {
       throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
     }

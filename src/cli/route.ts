@@ -22,11 +22,10 @@ import {
   EXIT_FAILED,
   EXIT_OK,
   intFlag,
+  nameServerFlag,
   oneLine,
-  parseFlags,
-  stringFlag,
+  runCommand,
   UsageError,
-  withUsage,
 } from "./_args.ts";
 
 /** `rocketmq-edge route --help`. */
@@ -62,14 +61,8 @@ const FLAGS = {
  * @returns the exit code
  */
 export function runRouteCommand(argv: string[], io: CliIo): Promise<number> {
-  return withUsage(io, "route", async () => {
-    const args = parseFlags(argv, FLAGS);
-    if (args.values.help) {
-      io.stdout(ROUTE_HELP);
-      return EXIT_OK;
-    }
-    const nameServer = stringFlag(args, "namesrv") ?? io.env.ROCKETMQ_NAMESRV;
-    if (!nameServer) throw new UsageError("missing --namesrv (or set ROCKETMQ_NAMESRV)");
+  return runCommand(io, "route", argv, FLAGS, ROUTE_HELP, async (args) => {
+    const nameServer = nameServerFlag(args, io);
     if (args.positionals.length !== 1) {
       throw new UsageError(`expected one TOPIC argument, got ${args.positionals.length}`);
     }

@@ -12,12 +12,12 @@ import {
   EXIT_FAILED,
   EXIT_OK,
   intFlag,
+  nameServerFlag,
   oneLine,
-  parseFlags,
+  runCommand,
   stringFlag,
   stringList,
   UsageError,
-  withUsage,
 } from "./_args.ts";
 
 /** `rocketmq-edge send --help`. */
@@ -123,14 +123,8 @@ async function readBody(
  * @returns the exit code
  */
 export function runSendCommand(argv: string[], io: CliIo): Promise<number> {
-  return withUsage(io, "send", async () => {
-    const args = parseFlags(argv, FLAGS);
-    if (args.values.help) {
-      io.stdout(SEND_HELP);
-      return EXIT_OK;
-    }
-    const nameServer = stringFlag(args, "namesrv") ?? io.env.ROCKETMQ_NAMESRV;
-    if (!nameServer) throw new UsageError("missing --namesrv (or set ROCKETMQ_NAMESRV)");
+  return runCommand(io, "send", argv, FLAGS, SEND_HELP, async (args) => {
+    const nameServer = nameServerFlag(args, io);
     const topic = stringFlag(args, "topic");
     if (topic === undefined) throw new UsageError("missing --topic");
     const keys = stringFlag(args, "keys")?.split(",").filter((k) => k !== "");
