@@ -31,8 +31,12 @@ prepare() {
   tar -tzf "$tarball" | sed 's|^package/||' | sort >"$work/pack/files"
   echo "tarball $(basename "$tarball"): $(wc -c <"$tarball") bytes, $(wc -l <"$work/pack/files") files"
   # Only what users need: the compiled package, its README and package.json.
-  if grep -v -E '^(dist/.*\.(js|d\.ts)|README\.md|package\.json)$' "$work/pack/files"; then
+  if grep -v -E '^(dist/.*\.(js|d\.ts)|README\.md|LICENSE|package\.json)$' "$work/pack/files"; then
     echo "unexpected files in the tarball (above)"
+    return 1
+  fi
+  if ! grep -q -x 'LICENSE' "$work/pack/files"; then
+    echo "LICENSE (Apache-2.0) is missing from the tarball"
     return 1
   fi
   if ! grep -q -x 'dist/cloudflare/relay.js' "$work/pack/files"; then
