@@ -12,6 +12,7 @@ import process from "node:process";
 import { readFileSync } from "node:fs";
 import v8 from "node:v8";
 import vm from "node:vm";
+import { setTimeout as nodeSetTimeout } from "node:timers";
 
 /** Histogram resolution: one bucket per 10 µs. */
 const BUCKET_US = 10;
@@ -326,4 +327,24 @@ export function startLagProbe(): { stop(): Lag } {
       };
     },
   };
+}
+
+/**
+ * Run a bench's `main`, set the exit code, and end the process 3 s later even if something still
+ * holds the event loop (ali-ons keeps interval timers of its shared client instance after close();
+ * a bench must end on its own). The timer is unref'd: it only fires if something else holds the
+ * loop.
+ *
+ * @param main the bench
+ */
+export async function runBenchMain(main: () => Promise<void>): Promise<void> {
+  let code = 0;
+  try {
+    await main();
+  } catch (e) {
+    console.error(e);
+    code = 1;
+  }
+  process.exitCode = code;
+  nodeSetTimeout(() => process.exit(code), 3000).unref();
 }

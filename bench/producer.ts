@@ -37,11 +37,10 @@
 import process from "node:process";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { setTimeout as nodeSetTimeout } from "node:timers";
 import { Producer } from "../mod.ts";
 import { runtimeArgv, spawnCluster } from "./_cluster_process.ts";
 import { type ClientRunOptions, CLIENTS, measureClient } from "./_producer_client.ts";
-import { formatTable, mib, ratio, type RunStats, throughput } from "./_stats.ts";
+import { formatTable, mib, ratio, runBenchMain, type RunStats, throughput } from "./_stats.ts";
 
 /** Flags of scripts/cluster.ts: one broker (all clients hit the same one), small retention. */
 const CLUSTER_ARGS = ["--brokers", "1", "--max-stored", "1000"];
@@ -340,16 +339,4 @@ async function main(): Promise<void> {
   );
 }
 
-if (import.meta.main) {
-  let code = 0;
-  try {
-    await main();
-  } catch (e) {
-    console.error(e);
-    code = 1;
-  }
-  process.exitCode = code;
-  // ali-ons keeps interval timers of its shared client instance alive after close(); the bench
-  // must still end on its own. An unref'd timer only fires if something else holds the loop.
-  nodeSetTimeout(() => process.exit(code), 3000).unref();
-}
+if (import.meta.main) await runBenchMain(main);

@@ -34,10 +34,9 @@
  */
 
 import process from "node:process";
-import { setTimeout as nodeSetTimeout } from "node:timers";
 import { Producer } from "../mod.ts";
 import { spawnCluster } from "./_cluster_process.ts";
-import { formatTable, LatencyHistogram, textBody } from "./_stats.ts";
+import { formatTable, LatencyHistogram, runBenchMain, textBody } from "./_stats.ts";
 import { runWrk, type WrkResult, wrkVersion } from "./_wrk.ts";
 import { openBenchRelay, runtimeName } from "./_relay_server.ts";
 
@@ -329,15 +328,4 @@ async function main(): Promise<void> {
   ));
 }
 
-if (import.meta.main) {
-  let code = 0;
-  try {
-    await main();
-  } catch (e) {
-    console.error(e);
-    code = 1;
-  }
-  process.exitCode = code;
-  // Nothing should keep the loop alive after close(); if something does, still end the bench.
-  nodeSetTimeout(() => process.exit(code), 3000).unref();
-}
+if (import.meta.main) await runBenchMain(main);
